@@ -1,0 +1,106 @@
+"""Cut documents into passages that fit the embedder's window without splitting sentences."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from corpus.records import Document, Passage
+
+# A sentence ends at . ! or ? followed by space and an upper-case letter, digit or bracket.
+# Abbreviations such as "e.g. the" or "vs. placebo" are not split because a lower-case word follows.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """Word budgets per passage. MiniLM reads 256 word pieces, about 180 words of medical text."""
+
+    max_words: int = 180
+    overlap_words: int = 40
+
+    def __post_init__(self) -> None:
+        if self.max_words < 20:
+            raise ValueError(f"chunking max_words must be at least 20, got {self.max_words}")
+        if not 0 <= self.overlap_words < self.max_words // 2:
+            raise ValueError(
+                f"chunking overlap_words must be in [0, max_words/2), got {self.overlap_words}"
+            )
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def _units(doc: Document, max_words: int) -> list[tuple[str, str]]:
+    """(section label, sentence) pairs; a sentence longer than the budget is cut by words."""
+    units: list[tuple[str, str]] = []
+    for section in doc.sections:
+        for sentence in split_sentences(section.text):
+            words = sentence.split()
+            for start in range(0, len(words), max_words):
+                units.append((section.label, " ".join(words[start : start + max_words])))
+    return units
+
+
+def _render(title: str, units: list[tuple[str, str]]) -> tuple[str, tuple[str, ...]]:
+    parts: list[str] = []
+    labels: list[str] = []
+    current = None
+    for label, sentence in units:
+        if label != current:
+            current = label
+            if label:
+                labels.append(label)
+                parts.append(f"\n{label}: {sentence}" if parts else f"{label}: {sentence}")
+                continue
+        parts.append(sentence)
+    body = " ".join(parts).replace(" \n", "\n")
+    return (f"{title}\n{body}" if title else body), tuple(labels)
+
+
+def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Passage]:
+    """Whole document as one passage when short, else overlapping sentence-aligned windows."""
+    title_words = len(doc.title.split())
+    budget = max(settings.max_words - title_words, settings.max_words // 2)
+    units = _units(doc, budget)
+    if not units:
+        if not doc.title:
+            return []
+        units = []
+    windows: list[list[tuple[str, str]]] = []
+    start = 0
+    while start < len(units) or not windows:
+        end, words = start, 0
+        while end < len(units) and (words + len(units[end][1].split()) <= budget or end == start):
+            words += len(units[end][1].split())
+            end += 1
+        windows.append(units[start:end])
+        if end >= len(units):
+            break
+        # step back over whole sentences to overlap with the next window, never backwards
+        back, overlap = end, 0
+        while back - 1 > start and overlap + len(units[back - 1][1].split()) <= settings.overlap_words:
+            back -= 1
+            overlap += len(units[back][1].split())
+        start = back
+    passages = []
+    for i, window in enumerate(windows):
+        text, labels = _render(doc.title, window)
+        passages.append(
+            Passage(
+                doc_id=doc.doc_id,
+                chunk=i,
+                text=text,
+                title=doc.title,
+                pmid=doc.pmid,
+                year=doc.year,
+                journal=doc.journal,
+                publication_types=doc.publication_types,
+                mesh=doc.mesh,
+                sections=labels,
+                link=doc.link,
+                source=doc.source,
+            )
+        )
+    return passages
