@@ -16,6 +16,17 @@ from typing import IO
 from corpus.problems import Problem, ReadReport
 from corpus.records import Document, Section
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open plain or gzip bytes by magic bytes, for parsers (XML) that decode text themselves."""
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    if magic == GZIP_MAGIC:
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
 
 def open_text(path: Path) -> IO[str]:
     """Open plain or gzip text transparently (by magic bytes, not by name)."""
@@ -83,7 +94,9 @@ def document_from_record(record: dict, source: str = "") -> Document:
     )
 
 
-def read_jsonl(path: str | Path, report: ReadReport | None = None, source: str = "") -> Iterator[Document]:
+def read_jsonl(
+    path: str | Path, report: ReadReport | None = None, source: str = ""
+) -> Iterator[Document]:
     path = Path(path)
     report = report if report is not None else ReadReport()
     with open_text(path) as fh:

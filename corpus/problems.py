@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 
+class CorpusError(ValueError):
+    """Input that cannot be read at all (missing, empty, not a known format): fatal, unlike a
+    Problem, because carrying on would silently build an index from nothing."""
+
+
 @dataclass(frozen=True)
 class Problem:
     path: str
@@ -24,6 +29,8 @@ class ReadReport:
 
     read: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # PMIDs that PubMed XML <DeleteCitation> elements withdrew, in input order; apply after dedup.
+    deleted: list[str] = field(default_factory=list)
 
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
@@ -35,6 +42,8 @@ class ReadReport:
 
     def summary(self, limit: int = 5) -> str:
         lines = [f"read {self.read} records, skipped {self.skipped}"]
+        if self.deleted:
+            lines[0] += f", {len(self.deleted)} deletions"
         lines += [f"  {p}" for p in self.problems[:limit]]
         if self.skipped > limit:
             lines.append(f"  ... and {self.skipped - limit} more")

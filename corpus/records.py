@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Section:
-    """One labelled part of an abstract (BACKGROUND, METHODS, ...); label is "" when unstructured."""
+    """One labelled part of an abstract (BACKGROUND, METHODS, ...); "" label when unstructured."""
 
     label: str
     text: str
