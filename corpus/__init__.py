@@ -8,6 +8,7 @@ from corpus.problems import CorpusError, Problem, ReadReport
 from corpus.pubmed_xml import read_pubmed_xml
 from corpus.readers import read_corpus
 from corpus.records import Document, Passage, Section
+from corpus.store import PassageStore
 
 __all__ = [
     "BUILTIN_SOURCES",
@@ -15,6 +16,7 @@ __all__ = [
     "CorpusError",
     "Document",
     "Passage",
+    "PassageStore",
     "Problem",
     "ReadReport",
     "Section",
