@@ -1,0 +1,35 @@
+"""What a result depends on: library versions and fingerprints of the input files."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("torch", "transformers", "sentence-transformers", "faiss-cpu", "numpy", "bm25s")
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprints(paths: list[str | Path]) -> dict[str, str]:
+    """sha256 of each input file, keyed by the path as given."""
+    return {str(p): sha256_file(p) for p in paths}
+
+
+def versions() -> dict[str, str | None]:
+    """Python and the numerical libraries whose versions can move a metric (None: not installed)."""
+    found: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        key = "faiss" if name == "faiss-cpu" else name
+        try:
+            found[key] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[key] = None
+    return found

@@ -1,0 +1,1 @@
+"""One module per evaluation suite; each returns its section of results.json."""

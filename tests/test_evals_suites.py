@@ -1,0 +1,208 @@
+"""Suites run against small fakes of the retriever, reader, answerer and triage assessor."""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from corpus.records import Passage
+from evals.context import RunContext
+from evals.formats import Question, Vignette
+from evals.suites import citations, qa, retrieval, triage
+
+
+@dataclass
+class FakeHit:
+    passage: Passage
+    score: float = 1.0
+
+
+def passage(doc_id, text="", chunk=0):
+    return Passage(doc_id=doc_id, chunk=chunk, text=text, pmid=doc_id if doc_id.isdigit() else "")
+
+
+class FakeSearcher:
+    """Answers each mode from a fixed table of doc-id rankings; counts the questions it saw."""
+
+    def __init__(self, table):
+        self.table = table
+        self.asked = []
+
+    def search_many(self, queries, k=None, mode=None):
+        self.asked += [(mode, q) for q in queries]
+        return [[FakeHit(passage(d)) for d in self.table[mode][q]][:k] for q in queries]
+
+
+QUESTIONS = [Question("q1", "first?", ("1",)), Question("q2", "second?", ("2",))]
+TABLE = {
+    "hybrid": {"first?": ["1", "1", "3"], "second?": ["3", "2"]},
+    "bm25": {"first?": ["3", "1"], "second?": ["2"]},
+    "dense": {"first?": ["3", "4"], "second?": ["4", "3"]},
+}
+
+
+def ctx(tmp_path, **kw):
+    return RunContext(out=tmp_path, progress=False, **kw)
+
+
+def test_retrieval_reports_the_system_mode_at_the_top_and_baselines_beside(tmp_path):
+    section = retrieval.run(QUESTIONS, FakeSearcher(TABLE), "hybrid", ctx(tmp_path), None)
+    assert section["recall@1"] == 0.5 and section["recall@5"] == 1.0
+    assert section["mrr@10"] == pytest.approx(0.75)
+    assert section["baselines"]["bm25"]["recall@1"] == 0.5
+    assert section["baselines"]["dense"]["recall@20"] == 0.0
+    assert section["ratio_to_best_baseline"]["mrr@10"] == pytest.approx(1.0)
+    assert section["ci"]["recall@1"][0] <= 0.5 <= section["ci"]["recall@1"][1]
+
+
+def test_gold_ids_absent_from_the_corpus_are_counted_not_fatal(tmp_path):
+    questions = [*QUESTIONS, Question("q3", "third?", ("999",))]
+    aliases = {"1": "1", "2": "2", "3": "3", "4": "4"}
+    section = retrieval.run(questions, FakeSearcher(TABLE), "hybrid", ctx(tmp_path), aliases)
+    assert section["missing_gold_ids"] == 1
+    assert section["unscorable_questions"] == 1
+    assert section["n"] == 2
+
+
+def test_gold_pmids_are_resolved_to_document_ids():
+    check = retrieval.resolve_gold([Question("q", "?", ("123",))], {"123": "pubmed:123"})
+    assert check.gold == {"q": ("pubmed:123",)}
+
+
+def test_resume_skips_questions_already_answered(tmp_path):
+    retrieval.run(QUESTIONS[:1], FakeSearcher(TABLE), "hybrid", ctx(tmp_path), None)
+    searcher = FakeSearcher(TABLE)
+    section = retrieval.run(QUESTIONS, searcher, "hybrid", ctx(tmp_path, resume=True), None)
+    assert {q for _, q in searcher.asked} == {"second?"}
+    assert section["n"] == 2
+
+
+def test_without_resume_a_run_starts_over(tmp_path):
+    retrieval.run(QUESTIONS, FakeSearcher(TABLE), "hybrid", ctx(tmp_path), None)
+    searcher = FakeSearcher(TABLE)
+    retrieval.run(QUESTIONS, searcher, "hybrid", ctx(tmp_path), None)
+    assert len(searcher.asked) == 6
+
+
+@dataclass
+class FakeChoice:
+    label: str
+    scores: dict = field(default_factory=dict)
+
+
+class FakeChooser:
+    """Says "yes" to everything, or the first option when yes is not offered."""
+
+    def choose(self, question, options, passages):
+        return FakeChoice("yes" if "yes" in options else options[0], {o: 0.0 for o in options})
+
+
+QA = [
+    Question("a", "A?", ("1",), decision="yes"),
+    Question("b", "B?", ("2",), decision="no"),
+    Question("c", "C?", ("3",), label="significantly increased"),
+    Question("d", "D?", ("4",)),
+]
+
+
+def test_qa_reports_pooled_and_per_task_accuracy(tmp_path):
+    section = qa.run(QA, FakeChooser(), lambda q: [passage(q.gold_ids[0])], ctx(tmp_path), True)
+    assert section["accuracy"] == pytest.approx(2 / 3)
+    assert section["tasks"]["decision"]["accuracy"] == 0.5
+    assert section["tasks"]["decision"]["confusion"] == [[1, 0, 0], [1, 0, 0], [0, 0, 0]]
+    assert section["tasks"]["label"]["accuracy"] == 1.0
+    assert section["skipped_without_decision_or_label"] == 1
+    assert section["gold_in_passages"] == 1.0
+    assert section["context"] == "gold"
+
+
+def test_qa_counts_answers_whose_passages_miss_the_gold_document(tmp_path):
+    section = qa.run(QA[:2], FakeChooser(), lambda q: [passage("7")], ctx(tmp_path), False)
+    assert section["gold_in_passages"] == 0.0
+
+
+def test_qa_majority_baseline(tmp_path):
+    decisions = ["yes", "yes", "no"]
+    questions = [Question(str(i), "?", ("1",), decision=d) for i, d in enumerate(decisions)]
+    section = qa.run(questions, FakeChooser(), lambda q: [], ctx(tmp_path), False)
+    assert section["baselines"]["majority"]["accuracy"] == pytest.approx(2 / 3)
+    assert section["ratio_to_best_baseline"]["accuracy"] == pytest.approx(1.0)
+
+
+@dataclass
+class FakeCitation:
+    number: int
+    citation_id: str
+    passage: Passage | None
+
+
+@dataclass
+class FakeAnswer:
+    text: str
+    citations: list
+    passages: list
+    abstained: bool = False
+
+
+def test_check_answer_marks_support_and_validity():
+    given = passage("11", "Metformin reduced HbA1c compared with placebo.")
+    other = passage("99", "Unrelated.")
+    answer = FakeAnswer(
+        "Metformin reduced HbA1c [1]. Aspirin cures migraine [2]. Also [3].",
+        [FakeCitation(1, "11", given), FakeCitation(2, "99", other)],
+        [given],
+    )
+    record = citations.check_answer(answer)
+    assert [s["supported"] for s in record["sentences"]] == [True, False, False]
+    assert record["valid"] == [True, False, False]  # [2] was not given, [3] points at nothing
+
+
+class FakeAnswerer:
+    def __init__(self, answers):
+        self.answers = answers
+
+    def answer(self, question):
+        return self.answers[question]
+
+
+def test_citations_suite_pools_sentences_and_counts_abstentions(tmp_path):
+    p = passage("11", "Metformin reduced HbA1c compared with placebo.")
+    answers = {
+        "A?": FakeAnswer("Metformin reduced HbA1c [1].", [FakeCitation(1, "11", p)], [p]),
+        "B?": FakeAnswer("I cannot answer from the sources.", [], [p], abstained=True),
+    }
+    section = citations.run(QA[:2], FakeAnswerer(answers), ctx(tmp_path))
+    assert section["citation_precision"] == 1.0
+    assert section["citation_validity"] == 1.0
+    assert section["abstention_rate"] == 0.5
+
+
+@dataclass
+class FakeTriage:
+    level: str
+    source: str = "rules"
+    confident: bool = True
+    red_flags: tuple = ()
+
+
+def test_triage_maps_four_levels_and_reports_safety_rates(tmp_path):
+    vignettes = [
+        Vignette("1", "s", "crushing chest pain", "emergency"),
+        Vignette("2", "s", "sore knee for a month", "non-emergency"),
+        Vignette("3", "s", "mild cold", "self-care"),
+    ]
+    answers = {"crushing chest pain": "urgent", "sore knee for a month": "routine",
+               "mild cold": "urgent"}
+    section = triage.run(vignettes, lambda text: FakeTriage(answers[text]), ctx(tmp_path))
+    assert section["accuracy"] == pytest.approx(1 / 3)
+    assert section["emergency_sensitivity"] == 0.0
+    assert section["under_triage_rate"] == pytest.approx(1 / 3)
+    assert section["over_triage_rate"] == pytest.approx(1 / 3)
+    assert section["confusion"] == [[0, 1, 0], [0, 1, 0], [0, 1, 0]]
+
+
+def test_triage_never_shows_the_diagnosis_or_gold(tmp_path):
+    seen = []
+    vignette = Vignette("1", "s", "the story", "emergency", diagnosis="Stroke")
+    triage.run([vignette], lambda text: seen.append(text) or FakeTriage("emergency"),
+               ctx(tmp_path))
+    assert seen == ["the story"]
