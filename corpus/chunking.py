@@ -14,10 +14,10 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 
 @dataclass(frozen=True)
 class ChunkSettings:
-    """Word budgets per passage. MiniLM reads 256 word pieces, about 180 words of medical text."""
+    """Word budgets per passage: MiniLM reads 256 word pieces, about 165 words of medical text."""
 
-    max_words: int = 180
-    overlap_words: int = 40
+    max_words: int = 150
+    overlap_words: int = 30
 
     def __post_init__(self) -> None:
         if self.max_words < 20:
@@ -56,7 +56,7 @@ def _render(title: str, units: list[tuple[str, str]]) -> tuple[str, tuple[str, .
                 continue
         parts.append(sentence)
     body = " ".join(parts).replace(" \n", "\n")
-    return (f"{title}\n{body}" if title else body), tuple(labels)
+    return (f"{title}\n{body}".strip() if title else body), tuple(labels)
 
 
 def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Passage]:
@@ -64,10 +64,8 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
     title_words = len(doc.title.split())
     budget = max(settings.max_words - title_words, settings.max_words // 2)
     units = _units(doc, budget)
-    if not units:
-        if not doc.title:
-            return []
-        units = []
+    if not units and not doc.title:
+        return []
     windows: list[list[tuple[str, str]]] = []
     start = 0
     while start < len(units) or not windows:
@@ -80,9 +78,12 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
             break
         # step back over whole sentences to overlap with the next window, never backwards
         back, overlap = end, 0
-        while back - 1 > start and overlap + len(units[back - 1][1].split()) <= settings.overlap_words:
+        while back - 1 > start:
+            size = len(units[back - 1][1].split())
+            if overlap + size > settings.overlap_words:
+                break
             back -= 1
-            overlap += len(units[back][1].split())
+            overlap += size
         start = back
     passages = []
     for i, window in enumerate(windows):

@@ -1,0 +1,168 @@
+"""Search: dense, BM25 or their reciprocal-rank fusion, optional cross-encoder reranking."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from corpus.chunking import ChunkSettings
+from retrieval.embedder import Embedder
+from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.hits import Hit
+from retrieval.index import Index
+from retrieval.manifest import IndexMismatchError
+from retrieval.settings import MODES, RetrievalSettings
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 2000
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched; the message says what to do instead."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata restrictions; None means no restriction."""
+
+    year_min: int | None = None
+    year_max: int | None = None
+    publication_type: str | tuple[str, ...] | None = None
+    mesh: str | tuple[str, ...] | None = None
+
+    def is_empty(self) -> bool:
+        return all(v in (None, "", ()) for v in vars(self).values())
+
+
+def check_query(query: str) -> str:
+    text = " ".join(str(query or "").split())
+    if not text:
+        raise QueryError("the question is empty: type a question to search the literature")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the question is {len(text)} characters long; keep it under {MAX_QUERY_CHARS} "
+            "(ask about one thing at a time)"
+        )
+    return text
+
+
+class Retriever:
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder,
+        settings: RetrievalSettings,
+        reranker: object | None = None,
+    ) -> None:
+        if embedder.fingerprint != index.manifest.embedder_fingerprint:
+            raise IndexMismatchError(
+                f"the index was built with other weights for {index.manifest.embedder!r}; "
+                "rebuild it with `medchat index build`"
+            )
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.reranker = reranker
+        if settings.device != "cpu" and index.dense.to_gpu():
+            log.info("dense index moved to the GPU")
+
+    @classmethod
+    def load(
+        cls,
+        index_dir: str | Path,
+        settings: RetrievalSettings,
+        chunking: ChunkSettings = ChunkSettings(),
+        embedder: Embedder | None = None,
+        model_cache: Path | None = None,
+    ) -> Retriever:
+        index = Index.load(Path(index_dir), settings, chunking)
+        embedder = embedder or Embedder(
+            settings.embedder, settings.device, model_cache, settings.batch_size
+        )
+        reranker = None
+        if settings.reranker:
+            from retrieval.rerank import Reranker
+
+            reranker = Reranker(settings.reranker, settings.device, model_cache)
+        return cls(index, embedder, settings, reranker)
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        mode: str | None = None,
+        filters: Filters | None = None,
+    ) -> list[Hit]:
+        return self.search_many([query], k, mode, filters)[0]
+
+    def search_many(
+        self,
+        queries: list[str],
+        k: int | None = None,
+        mode: str | None = None,
+        filters: Filters | None = None,
+    ) -> list[list[Hit]]:
+        """Top-k hits per query, best first; batched so evaluations embed queries together."""
+        mode = mode or self.settings.mode
+        if mode not in MODES:
+            raise QueryError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        k = k or self.settings.top_k
+        queries = [check_query(q) for q in queries]
+        allowed = None
+        if filters is not None and not filters.is_empty():
+            allowed = self.index.store.ids_matching(
+                filters.year_min, filters.year_max, filters.publication_type, filters.mesh
+            )
+        fetch = max(k, self.settings.fetch_k)
+        if self.reranker is not None:
+            fetch = max(fetch, self.settings.rerank_top_n)
+        runs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if mode in ("dense", "hybrid"):
+            runs["dense"] = self.index.dense.search(
+                self.embedder.encode(queries), fetch, allowed
+            )
+        if mode in ("bm25", "hybrid"):
+            runs["bm25"] = self.index.lexical.search(queries, fetch, allowed)
+        results = []
+        for qi, query in enumerate(queries):
+            per_method = {
+                name: {int(r): float(s) for s, r in zip(sc[qi], rows[qi], strict=True) if r >= 0}
+                for name, (sc, rows) in runs.items()
+            }
+            if mode == "hybrid":
+                fused = reciprocal_rank_fusion(
+                    [list(per_method["dense"]), list(per_method["bm25"])],
+                    [self.settings.dense_weight, self.settings.bm25_weight],
+                    self.settings.rrf_k,
+                )
+            else:
+                fused = list(per_method[mode].items())
+            if self.reranker is not None:
+                fused = self._rerank(query, fused[: self.settings.rerank_top_n])
+            results.append(self._hits(fused[:k], per_method))
+        return results
+
+    def _rerank(self, query: str, fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        rows = [row for row, _ in fused]
+        passages = self.index.store.get(rows)
+        scores = self.reranker.score(query, [p.text for p in passages])
+        order = sorted(range(len(rows)), key=lambda i: -scores[i])
+        return [(rows[i], float(scores[i])) for i in order]
+
+    def _hits(
+        self, ranked: list[tuple[int, float]], per_method: dict[str, dict[int, float]]
+    ) -> list[Hit]:
+        passages = self.index.store.get([row for row, _ in ranked])
+        return [
+            Hit(
+                passage=p,
+                score=score,
+                rank=rank,
+                scores={m: s[row] for m, s in per_method.items() if row in s},
+            )
+            for rank, (p, (row, score)) in enumerate(zip(passages, ranked, strict=True), 1)
+        ]
