@@ -1,0 +1,112 @@
+"""The Gradio chat: literature answers with sources, and patient triage intake.
+
+Run `medchat serve` (or `python app.py`). Binds to 127.0.0.1 unless the settings say otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import gradio as gr
+
+from assistant.assistant import Assistant
+from assistant.records import DISCLAIMER, Answer
+from assistant.settings import Settings, load_settings
+from retrieval.retriever import QueryError
+
+log = logging.getLogger(__name__)
+
+INTRO = (
+    "**medchat** answers questions from published medical research, citing the abstracts it "
+    "used. It does not diagnose. In an emergency, call your local emergency number."
+)
+
+
+def sources_markdown(answer: Answer) -> str:
+    """The sources panel: every retrieved passage, cited ones marked, linked to PubMed."""
+    if not answer.passages:
+        return "No sources were found for this question."
+    cited = {c.number for c in answer.citations}
+    lines = ["### Sources"]
+    for i, p in enumerate(answer.passages, 1):
+        mark = "cited" if i in cited else "retrieved"
+        ident = f"PMID {p.pmid}" if p.pmid else p.doc_id
+        link = f"[{ident}]({p.link})" if p.link else ident
+        year = f" ({p.year})" if p.year else ""
+        lines.append(f"{i}. **{p.title or 'Untitled'}**{year} — {link} · _{mark}_")
+    return "\n".join(lines)
+
+
+def respond(
+    assistant: Assistant, max_chars: int, message: str, history: list[dict]
+) -> Iterator[tuple[str, list[dict], str]]:
+    """Stream one answer into the chat; the last update shows the checked, cited answer."""
+    history = list(history or [])
+    message = (message or "").strip()
+    if len(message) > max_chars:
+        history.append({"role": "assistant", "content": (
+            f"Your message is {len(message)} characters long; please keep it under {max_chars}."
+        )})
+        yield "", history, ""
+        return
+    history.append({"role": "user", "content": message})
+    history.append({"role": "assistant", "content": "Searching the literature…"})
+    yield "", history, ""
+    try:
+        draft = ""
+        for item in assistant.answer_stream(message):
+            if isinstance(item, Answer):
+                history[-1] = {"role": "assistant", "content": item.render()}
+                yield "", history, sources_markdown(item)
+                return
+            draft += item
+            history[-1] = {"role": "assistant", "content": draft + " …"}
+            yield "", history, ""
+    except QueryError as exc:
+        history[-1] = {"role": "assistant", "content": str(exc)}
+        yield "", history, ""
+
+
+def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
+    max_chars = settings.app.max_message_chars
+
+    def ask(message: str, history: list[dict]) -> Iterator[tuple[str, list[dict], str]]:
+        yield from respond(assistant, max_chars, message, history)
+
+    with gr.Blocks(title="medchat") as demo:
+        gr.Markdown(INTRO)
+        with gr.Tab("Literature questions"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="medchat", height=520, placeholder=INTRO)
+                    box = gr.Textbox(
+                        label="Your question",
+                        placeholder="e.g. Does vitamin D supplementation prevent fractures?",
+                        max_lines=4,
+                    )
+                with gr.Column(scale=2):
+                    sources = gr.Markdown("Sources appear here after an answer.")
+            gr.Markdown(f"_{DISCLAIMER}_")
+            box.submit(ask, [box, chat], [box, chat, sources], api_name="ask")
+        intake_tab(settings)
+    return demo
+
+
+def intake_tab(settings: Settings) -> None:
+    """The patient intake tab (triage); see assistant/triage."""
+    from assistant.triage.ui import build_intake_tab
+
+    build_intake_tab(settings)
+
+
+def main(settings: Settings | None = None) -> None:
+    settings = settings or load_settings()
+    assistant = Assistant.from_settings(settings)
+    build_app(settings, assistant).queue(default_concurrency_limit=2).launch(
+        server_name=settings.app.host, server_port=settings.app.port, share=False
+    )
+
+
+if __name__ == "__main__":
+    main()

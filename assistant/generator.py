@@ -1,0 +1,218 @@
+"""Text generation over transformers causal LMs, with stop sequences, streaming and scoring.
+
+GGUF weights (the packaged default) are de-quantised once and cached as safetensors: the first
+load takes about a minute on a CPU, later loads seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.embedder import pick_device
+from retrieval.weights import find_packaged, resolve
+
+log = logging.getLogger(__name__)
+
+# Models known to be base (not instruction-tuned): prompted with plain text, not a chat template.
+BASE_MODELS = ("gemma-3-270m", "google/gemma-3-270m")
+
+
+@dataclass(frozen=True)
+class GeneratorSettings:
+    model: str = "gemma-3-270m"
+    max_new_tokens: int = 160
+    temperature: float = 0.0  # 0 = greedy, deterministic
+    device: str = "auto"
+    prompt_style: str = "auto"  # "auto" | "chat" | "plain"
+    adapter: str = ""  # a PEFT/LoRA adapter folder applied on top of the model
+
+    def __post_init__(self) -> None:
+        if self.prompt_style not in ("auto", "chat", "plain"):
+            raise ValueError("generator prompt_style must be auto, chat or plain")
+        if not 1 <= self.max_new_tokens <= 4096:
+            raise ValueError("generator max_new_tokens must be between 1 and 4096")
+
+
+def _convert_gguf(gguf: Path, target: Path) -> None:
+    """De-quantise a GGUF file into a transformers folder, atomically."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    log.info("de-quantising %s once (about a minute on a CPU)", gguf.name)
+    tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(
+        gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+    )
+    model.hf_quantizer = None  # transformers refuses to save a GGUF-loaded model otherwise
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=target.name + ".tmp"))
+    try:
+        tok.save_pretrained(tmp)
+        model.save_pretrained(tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def model_folder(name: str, cache_dir: Path) -> str:
+    """A transformers-loadable folder or hub id for `name`, converting packaged GGUF once."""
+    resolved = resolve(name, cache_dir)
+    path = Path(resolved)
+    if path.suffix == ".gguf" and path.is_file():
+        packaged = find_packaged(name)
+        tag = packaged.sha256[:12] if packaged else path.stem
+        target = cache_dir / f"{path.stem}-{tag}-fp32"
+        if not (target / "config.json").is_file():
+            _convert_gguf(path, target)
+        return str(target)
+    return resolved
+
+
+class Generator:
+    """A causal LM that completes prompts; `score_options` ranks fixed answers by likelihood."""
+
+    def __init__(self, settings: GeneratorSettings, cache_dir: Path) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.settings = settings
+        self.device = pick_device(settings.device)
+        folder = model_folder(settings.model, cache_dir)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+            dtype = torch.float32 if self.device == "cpu" else torch.bfloat16
+            self.model = AutoModelForCausalLM.from_pretrained(
+                folder, dtype=dtype, local_files_only=True
+            ).to(self.device)
+        except OSError as exc:
+            raise OSError(
+                f"could not load generator {settings.model!r} from local files: {exc}. Use a "
+                "packaged name (gemma-3-270m), a local model folder, or a Hugging Face id you "
+                "have downloaded before."
+            ) from exc
+        if settings.adapter:
+            from peft import PeftModel
+
+            self.model = PeftModel.from_pretrained(self.model, settings.adapter)
+        self.model.eval()
+        self.name = settings.model
+        self._lock = threading.Lock()  # one generation at a time per model instance
+
+    @property
+    def uses_chat_template(self) -> bool:
+        if self.settings.prompt_style != "auto":
+            return self.settings.prompt_style == "chat"
+        return bool(self.tokenizer.chat_template) and self.settings.model not in BASE_MODELS
+
+    def format(self, prompt: str) -> str:
+        """Wrap a prompt in the model's chat template when it is an instruction-tuned model."""
+        if not self.uses_chat_template:
+            return prompt
+        return self.tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+        )
+
+    def _inputs(self, text: str):
+        return self.tokenizer(text, return_tensors="pt").to(self.device)
+
+    def _generate_kwargs(self, max_new_tokens: int | None, stop: list[str] | None) -> dict:
+        kwargs = {
+            "max_new_tokens": max_new_tokens or self.settings.max_new_tokens,
+            "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+        }
+        if self.settings.temperature > 0:
+            kwargs.update(do_sample=True, temperature=self.settings.temperature)
+        else:
+            kwargs.update(do_sample=False, top_p=None, top_k=None)
+        if stop:
+            kwargs.update(stop_strings=stop, tokenizer=self.tokenizer)
+        return kwargs
+
+    def generate(
+        self, prompt: str, max_new_tokens: int | None = None, stop: list[str] | None = None
+    ) -> str:
+        return "".join(self.stream(prompt, max_new_tokens, stop))
+
+    def stream(
+        self, prompt: str, max_new_tokens: int | None = None, stop: list[str] | None = None
+    ) -> Iterator[str]:
+        """Yield text pieces as they are generated; the text ends before any stop sequence."""
+        from transformers import TextIteratorStreamer
+
+        inputs = self._inputs(self.format(prompt))
+        streamer = TextIteratorStreamer(
+            self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600
+        )
+        kwargs = dict(**inputs, streamer=streamer, **self._generate_kwargs(max_new_tokens, stop))
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with self._lock:
+                    self.model.generate(**kwargs)
+            except BaseException as exc:  # surfaced in the caller's thread below
+                errors.append(exc)
+                streamer.end()
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        yield from _cut_at_stop(streamer, stop or [])
+        worker.join()
+        if errors:
+            raise errors[0]
+
+    def score_options(self, prompt: str, options: list[str]) -> dict[str, float]:
+        """Sum of token log-probabilities of each option as the continuation of the prompt."""
+        import torch
+
+        context = self.format(prompt)
+        base = self.tokenizer(context, return_tensors="pt")["input_ids"][0]
+        scores: dict[str, float] = {}
+        with self._lock, torch.no_grad():
+            for option in options:
+                full = self.tokenizer(context + option, return_tensors="pt")["input_ids"][0]
+                n_option = len(full) - len(base)
+                if n_option <= 0 or not torch.equal(full[: len(base)], base):
+                    # tokenisation merged across the boundary: score the option's own tokens
+                    opt_ids = self.tokenizer(option, add_special_tokens=False)["input_ids"]
+                    full = torch.cat([base, torch.tensor(opt_ids)])
+                    n_option = len(opt_ids)
+                logits = self.model(full.unsqueeze(0).to(self.device)).logits[0].float()
+                logprobs = torch.log_softmax(logits[:-1], dim=-1)
+                targets = full[1:].to(self.device)
+                picked = logprobs[torch.arange(len(targets)), targets][-n_option:]
+                scores[option] = float(picked.sum())
+        return scores
+
+
+def _cut_at_stop(pieces: Iterator[str], stop: list[str]) -> Iterator[str]:
+    """Pass text through, holding back just enough to never emit part of a stop sequence."""
+    if not stop:
+        yield from pieces
+        return
+    hold = max(len(s) for s in stop) - 1
+    buffer = ""
+    for piece in pieces:
+        buffer += piece
+        cut = min((i for i in (buffer.find(s) for s in stop) if i >= 0), default=-1)
+        if cut >= 0:
+            if buffer[:cut]:
+                yield buffer[:cut]
+            for _ in pieces:  # drain so the worker can finish
+                pass
+            return
+        if len(buffer) > hold:
+            yield buffer[: len(buffer) - hold]
+            buffer = buffer[len(buffer) - hold :]
+    if buffer:
+        yield buffer

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# medchat in one command.
+#   ./run.sh              set up (venv, dependencies, default index) and start the chat UI
+#   ./run.sh test         set up and run the checks and tests (what CI runs)
+#   ./run.sh <args>       set up and run `medchat <args>`, e.g. ./run.sh ask "Does ...?"
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+setup() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "==> creating virtual environment in $VENV"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  if [ ! -f "$VENV/.medchat-installed" ] || [ pyproject.toml -nt "$VENV/.medchat-installed" ]; then
+    echo "==> installing dependencies (first run: a few minutes)"
+    "$VENV/bin/pip" install -q --upgrade pip
+    if command -v nvidia-smi >/dev/null 2>&1; then
+      "$VENV/bin/pip" install -q "torch>=2.9"        # CUDA build for the GPU
+    else
+      "$VENV/bin/pip" install -q "torch==2.13.0"     # CPU: the build kept on this machine's disk
+    fi
+    "$VENV/bin/pip" install -q -e ".[dev]"
+    touch "$VENV/.medchat-installed"
+  fi
+}
+
+setup
+case "${1:-serve}" in
+  test)
+    shift || true
+    "$VENV/bin/ruff" check .
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  serve)
+    shift || true
+    exec "$VENV/bin/medchat" serve "$@"
+    ;;
+  *)
+    exec "$VENV/bin/medchat" "$@"
+    ;;
+esac
