@@ -24,7 +24,7 @@ def _clean(value: object) -> object:
 def write_outputs(results: dict, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "results.json"
-    path.write_text(json.dumps(_clean(results), indent=2, ensure_ascii=False) + "\n")
+    path.write_text(json.dumps(_clean(results), indent=2, ensure_ascii=False, default=str) + "\n")
     report = out / "report.md"
     figures = plot_results(results, out)
     text = render(results)

@@ -1,0 +1,104 @@
+"""The system under test, built from medchat's settings: the one place evals imports the
+retrieval and assistant packages (lazily, so `--help`, `compare` and the tests stay light)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evals.corpusdata import CorpusData, cache_key
+
+
+@dataclass
+class System:
+    settings: Any  # assistant.settings.Settings
+    progress: bool = True
+    _retrievers: dict[Path, Any] = field(default_factory=dict)
+    _assistants: dict[Path, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, config: Path | None, mode: str | None, progress: bool = True) -> System:
+        from assistant.settings import load_settings
+
+        settings = load_settings(config)
+        if mode:
+            retrieval = dataclasses.replace(settings.retrieval, mode=mode)
+            settings = dataclasses.replace(settings, retrieval=retrieval)
+        return cls(settings, progress)
+
+    @property
+    def mode(self) -> str:
+        return self.settings.retrieval.mode
+
+    def models(self) -> dict[str, str]:
+        return {"embedder": self.settings.retrieval.embedder,
+                "reranker": self.settings.retrieval.reranker or None,
+                "generator": self.settings.generator.model}
+
+    # --- indexes ---------------------------------------------------------------------------
+
+    def cache_dir(self, corpus: CorpusData) -> Path:
+        """`<home>/eval-cache/<key>`: apart from the default index, shared by runs that agree on
+        corpus content, embedder, index factory and chunking."""
+        r = self.settings.retrieval
+        key = cache_key(corpus.fingerprint, r.embedder, r.index_factory, self.settings.chunking)
+        return Path(self.settings.home) / "eval-cache" / key
+
+    def index_for(self, corpus: CorpusData | None) -> tuple[Path, dict[str, float | bool]]:
+        """The index to query (building it into the cache when new) and what that took."""
+        if corpus is None:
+            return Path(self.settings.index_dir), {"cached": True}
+        folder = self.cache_dir(corpus)
+        if (folder / "CURRENT").is_file():
+            return folder, {"cached": True}
+        from retrieval import build_index
+
+        start = time.perf_counter()
+        manifest = build_index(corpus.documents, folder, self.settings.retrieval,
+                               self.settings.chunking, progress=self.progress)
+        seconds = time.perf_counter() - start
+        return folder, {"cached": False, "index_s": seconds, "passages": manifest.passages}
+
+    def retriever(self, index_dir: Path):
+        if index_dir not in self._retrievers:
+            from retrieval import Retriever
+
+            self._retrievers[index_dir] = Retriever.load(
+                index_dir, self.settings.retrieval, self.settings.chunking
+            )
+        return self._retrievers[index_dir]
+
+    # --- the assistant ---------------------------------------------------------------------
+
+    def assistant(self, index_dir: Path):
+        """An Assistant answering from `index_dir` (the eval cache, or the default index)."""
+        if index_dir not in self._assistants:
+            from assistant import Assistant
+
+            settings = dataclasses.replace(self.settings, index_dir=index_dir)
+            self._assistants[index_dir] = Assistant.from_settings(settings)
+        return self._assistants[index_dir]
+
+    def assess(self, text: str):
+        from assistant.triage import assess
+
+        return assess(text)
+
+
+def seed_everything(seed: int) -> None:
+    """Same seed, same order, same bootstrap: runs repeat exactly (with greedy decoding)."""
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+
+        torch.manual_seed(seed)
+    except ImportError:  # pragma: no cover - torch is a dependency, but the metrics do not need it
+        pass
