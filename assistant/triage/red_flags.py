@@ -1,0 +1,151 @@
+"""Deterministic triage rules: term groups and rules loaded from `red_flags.toml`.
+
+The rules live in data so that clinicians can review them line by line (docs/triage.md lists
+each with its source). They run before, and regardless of, any language model: an emergency
+rule that fires cannot be overruled.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from assistant.triage.levels import LEVELS
+from assistant.triage.matching import Findings, compile_group, find_mentions, normalise
+
+RULES_FILE = "red_flags.toml"
+CHILD_AGE_YEARS = 16.0
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts the rule conditions need, from the intake state or the text itself."""
+
+    age_years: float | None = None
+    is_child: bool | None = None
+    pregnant: bool | None = None
+    duration_days: float | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One documented rule: fires when all its term groups are present and conditions hold."""
+
+    id: str
+    level: str
+    reason: str
+    source: str
+    all: tuple[str, ...]
+    unless: tuple[tuple[str, ...], ...] = ()
+    child: bool | None = None
+    pregnant: bool | None = None
+    min_age_years: float | None = None
+    max_age_years: float | None = None
+    min_duration_days: float | None = None
+    max_duration_days: float | None = None
+
+    def conditions_hold(self, ctx: Context) -> bool:
+        if self.child and not ctx.is_child:
+            return False
+        if self.pregnant and not ctx.pregnant:
+            return False
+        if self.min_age_years is not None and (
+            ctx.age_years is None or ctx.age_years < self.min_age_years
+        ):
+            return False
+        if self.max_age_years is not None and (
+            ctx.age_years is None or ctx.age_years >= self.max_age_years
+        ):
+            return False
+        if self.min_duration_days is not None and (
+            ctx.duration_days is None or ctx.duration_days < self.min_duration_days
+        ):
+            return False
+        return not (
+            self.max_duration_days is not None
+            and ctx.duration_days is not None
+            and ctx.duration_days > self.max_duration_days
+        )
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """A rule that fired (its id, level and plain-language reason)."""
+
+    rule_id: str
+    level: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """Compiled term groups plus the rules that use them."""
+
+    terms: dict[str, re.Pattern[str]]
+    rules: tuple[Rule, ...]
+
+
+def parse_rulebook(data: dict) -> RuleBook:
+    """Build a RuleBook from parsed TOML, rejecting unknown levels and undefined term groups."""
+    terms = {name: compile_group(patterns) for name, patterns in data["terms"].items()}
+    rules = []
+    for raw in data["rule"]:
+        rule = Rule(
+            id=raw["id"],
+            level=raw["level"],
+            reason=raw["reason"],
+            source=raw["source"],
+            all=tuple(raw["all"]),
+            unless=tuple(tuple(group) for group in raw.get("unless", ())),
+            child=raw.get("child"),
+            pregnant=raw.get("pregnant"),
+            min_age_years=raw.get("min_age_years"),
+            max_age_years=raw.get("max_age_years"),
+            min_duration_days=raw.get("min_duration_days"),
+            max_duration_days=raw.get("max_duration_days"),
+        )
+        if rule.level not in LEVELS:
+            raise ValueError(f"rule {rule.id}: unknown level {rule.level!r}")
+        if rule.level == "emergency" and rule.unless:
+            raise ValueError(f"rule {rule.id}: emergency rules may not be suppressed by 'unless'")
+        missing = [g for g in (*rule.all, *(g for c in rule.unless for g in c)) if g not in terms]
+        if missing:
+            raise ValueError(f"rule {rule.id}: undefined term groups {missing}")
+        rules.append(rule)
+    ids = [r.id for r in rules]
+    if len(ids) != len(set(ids)):
+        raise ValueError("duplicate rule ids")
+    return RuleBook(terms=terms, rules=tuple(rules))
+
+
+@lru_cache(maxsize=1)
+def default_rulebook() -> RuleBook:
+    """The packaged rules (read once; the RuleBook is immutable)."""
+    raw = resources.files("assistant.triage").joinpath(RULES_FILE).read_text(encoding="utf-8")
+    return parse_rulebook(tomllib.loads(raw))
+
+
+def find_terms(text: str, book: RuleBook | None = None) -> Findings:
+    """Which term groups the text affirms or denies."""
+    book = book or default_rulebook()
+    return find_mentions(normalise(text), book.terms)
+
+
+def evaluate(
+    text: str, context: Context | None = None, book: RuleBook | None = None
+) -> list[RuleHit]:
+    """Every rule that fires on `text`, most urgent first."""
+    book = book or default_rulebook()
+    ctx = context or Context()
+    present = find_terms(text, book).present
+    hits = [
+        RuleHit(rule.id, rule.level, rule.reason)
+        for rule in book.rules
+        if all(g in present for g in rule.all)
+        and rule.conditions_hold(ctx)
+        and not any(all(g in present for g in conj) for conj in rule.unless)
+    ]
+    return sorted(hits, key=lambda h: LEVELS.index(h.level))
