@@ -136,6 +136,8 @@ _BODY_PARTS = re.compile(
     r"ears?|eyes?|neck|shoulders?|arms?|hands?|wrists?|legs?|knees?|ankles?|feet|foot|hips?|"
     r"mouth|teeth|tooth|gums?|skin|groin|vagina|penis|testicles?|bottom|side|jaw|calf)\b"
 )
+_LIST_FIELDS = ("chronic_conditions", "medicines", "allergies")
+_BARE_AGE = re.compile(r"\s*(?:i'?m |i am |about |around )?(\d{1,3})\b(?!\s*(?:weeks?|days?|/))")
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bplus\b|&)\s*")
 
 
@@ -230,6 +232,11 @@ def _answer_pending(state: IntakeState, text: str, t: str) -> IntakeState:
     updates: dict = {}
     negative = bool(_NO.match(t))
     unknown = bool(_UNKNOWN.match(t))
+    recognised = any(
+        find_mentions(t, vocabulary).present
+        for vocabulary in (_CONDITIONS, _MEDICINES)
+    ) or bool(_ALLERGY.search(t))
+    free_used = False
     for name in state.asked:
         if name == "red_flags" and state.warning_signs_answer is None:
             if negative and not unknown:
@@ -237,7 +244,7 @@ def _answer_pending(state: IntakeState, text: str, t: str) -> IntakeState:
             elif _YES.match(t):
                 updates["warning_signs_answer"] = True
         elif name == "age" and state.age_years is None:
-            m = re.fullmatch(r"\s*(?:i'?m |about |around )?(\d{1,3})\s*(?:years?)?\.?\s*", t)
+            m = _BARE_AGE.match(t)
             if m:
                 updates["age_years"] = float(m.group(1))
         elif name == "sex" and state.sex is None:
@@ -256,13 +263,11 @@ def _answer_pending(state: IntakeState, text: str, t: str) -> IntakeState:
             updates["location"] = m.group(1) if m else (None if negative else text.strip()[:60])
         elif name == "associated_symptoms" and negative:
             updates["associated_symptoms"] = state.associated_symptoms or ()
-        elif name in ("chronic_conditions", "medicines", "allergies") and (
-            getattr(state, name) is None
-        ):
+        elif name in _LIST_FIELDS and getattr(state, name) is None:
             if negative:
                 updates[name] = ()
-            elif not unknown:
-                updates[name] = tuple(_free_list(text))
+            elif not unknown and not recognised and not free_used:
+                updates[name], free_used = tuple(_free_list(text)), True
     return replace(state, **{k: v for k, v in updates.items() if v is not None})
 
 
@@ -290,8 +295,7 @@ def update_state(state: IntakeState, message: str) -> IntakeState:
     if state.chief_complaint is None and ("chief_complaint" in state.asked or symptoms):
         first_sentence = re.split(r"(?<=[.!?])\s", message.strip(), maxsplit=1)[0]
         updates["chief_complaint"] = first_sentence[:160]
-        if symptoms:
-            updates["associated_symptoms"] = _merge(state.associated_symptoms, symptoms[1:])
+        updates["associated_symptoms"] = state.associated_symptoms
     if state.medicines is None and _NO_MEDICINES.search(t) and not medicines:
         updates["medicines"] = ()
     allergies = [a.strip() for a in _ALLERGY.findall(t)]
