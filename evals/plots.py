@@ -70,7 +70,7 @@ def plot_results(results: dict, out: Path) -> list[Path]:
     for task, sub in results.get("qa", {}).get("tasks", {}).items():
         written.append(confusion_png(sub["labels"], sub["confusion"], f"qa: {task}",
                                      out / f"qa-{task}-confusion.png"))
-    if "triage" in results:
+    if "confusion" in results.get("triage", {}):
         t = results["triage"]
         written.append(confusion_png(t["labels"], t["confusion"], "triage",
                                      out / "triage-confusion.png"))

@@ -18,6 +18,7 @@ class System:
     progress: bool = True
     _retrievers: dict[Path, Any] = field(default_factory=dict)
     _assistants: dict[Path, Any] = field(default_factory=dict)
+    _generator: Any = None
 
     @classmethod
     def load(cls, config: Path | None, mode: str | None, progress: bool = True) -> System:
@@ -50,7 +51,7 @@ class System:
     def index_for(self, corpus: CorpusData | None) -> tuple[Path, dict[str, float | bool]]:
         """The index to query (building it into the cache when new) and what that took."""
         if corpus is None:
-            return Path(self.settings.index_dir), {"cached": True}
+            return Path(self.settings.index_dir), {"cached": True}  # medchat's own index
         folder = self.cache_dir(corpus)
         if (folder / "CURRENT").is_file():
             return folder, {"cached": True}
@@ -67,19 +68,25 @@ class System:
             from retrieval import Retriever
 
             self._retrievers[index_dir] = Retriever.load(
-                index_dir, self.settings.retrieval, self.settings.chunking
+                index_dir, self.settings.retrieval, self.settings.chunking,
+                model_cache=self.settings.model_cache,
             )
         return self._retrievers[index_dir]
 
     # --- the assistant ---------------------------------------------------------------------
 
     def assistant(self, index_dir: Path):
-        """An Assistant answering from `index_dir` (the eval cache, or the default index)."""
+        """An Assistant answering from `index_dir` (the eval cache, or the default index), built
+        like `Assistant.from_settings` but over our retriever: settings name one index only."""
         if index_dir not in self._assistants:
-            from assistant import Assistant
+            from assistant.assistant import Assistant
+            from assistant.generator import Generator
 
-            settings = dataclasses.replace(self.settings, index_dir=index_dir)
-            self._assistants[index_dir] = Assistant.from_settings(settings)
+            if self._generator is None:
+                self._generator = Generator(self.settings.generator, self.settings.model_cache)
+            self._assistants[index_dir] = Assistant(
+                self.retriever(index_dir), self._generator, self.settings
+            )
         return self._assistants[index_dir]
 
     def assess(self, text: str):

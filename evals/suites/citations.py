@@ -40,6 +40,7 @@ def check_answer(answer) -> dict:
         "cited_ids": markers,
         "valid": [cid is not None and cid in given for cid in markers],
         "given_ids": sorted(given),
+        "dropped": len(getattr(answer, "dropped", ()) or ()),
         "text": answer.text,
     }
 
@@ -64,6 +65,7 @@ def run(questions: Sequence[Question], answerer: Answerer, ctx: RunContext) -> d
         "abstention_rate": m.abstention_rate([r["abstained"] for r in records]),
         "answers_with_citations": m.mean([float(bool(r["sentences"])) for r in answered]),
         "cited_sentences": len(supported),
+        "dropped_sentences": sum(r.get("dropped", 0) for r in records),
         "citation_markers": len(valid),
         "ci": {
             "citation_precision": list(m.bootstrap_mean_ci([float(s) for s in supported],

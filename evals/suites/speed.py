@@ -27,7 +27,7 @@ def index_throughput(system, ctx: RunContext) -> dict[str, float]:
     from retrieval import Embedder, build_index
 
     r = system.settings.retrieval
-    embedder = Embedder(r.embedder, r.device, None, r.batch_size)
+    embedder = Embedder(r.embedder, r.device, system.settings.model_cache, r.batch_size)
     docs = list(itertools.islice(read_builtin(sources=["pubmedqa"]), SAMPLE_DOCS))
     scratch = ctx.out / "speed-index"
     try:
@@ -53,20 +53,29 @@ def retrieval_latency(searcher, questions: Sequence[Question]) -> list[float]:
     return samples
 
 
+def count_tokens(generator, text: str) -> int:
+    """Tokens of generated text by the generator's own tokenizer (a streamed piece is a word or
+    more, not a token); pieces are counted when there is no tokenizer."""
+    tokenizer = getattr(generator, "tokenizer", None)
+    if tokenizer is None:
+        return len(text.split())
+    return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
 def generation_speed(generator) -> dict[str, float]:
-    """Time to first streamed piece and pieces per second after it (a piece is one token for
-    medchat's streaming generators)."""
+    """Time to first streamed text (prompt processing included) and decoding rate after it."""
     start = time.perf_counter()
     first = None
-    pieces = 0
-    for _ in generator.stream(PROMPT):
-        pieces += 1
+    pieces = []
+    for piece in generator.stream(PROMPT):
+        pieces.append(piece)
         if first is None:
             first = time.perf_counter() - start
     total = time.perf_counter() - start
-    rate = (pieces - 1) / (total - first) if first is not None and pieces > 1 else float("nan")
+    tokens = count_tokens(generator, "".join(pieces))
+    rate = tokens / (total - first) if first is not None and total > first else float("nan")
     return {"time_to_first_token_s": first if first is not None else float("nan"),
-            "tokens_per_s": rate, "generated_tokens": pieces}
+            "tokens_per_s": rate, "generated_tokens": tokens, "generation_s": total}
 
 
 def answer_latency(assistant, questions: Sequence[Question]) -> list[float]:
