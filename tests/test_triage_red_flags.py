@@ -169,3 +169,11 @@ def test_reasons_shown_to_patients_name_no_diagnosis():
 )
 def test_synthetic_case_gets_expected_level(text, level):
     assert assess(text).level == level
+
+
+def test_every_rule_is_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "triage.md").read_text(encoding="utf-8")
+    missing = [r.id for r in default_rulebook().rules if f"`{r.id}`" not in doc]
+    assert missing == []
