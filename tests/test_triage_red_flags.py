@@ -177,3 +177,7 @@ def test_every_rule_is_documented():
     doc = (Path(__file__).resolve().parents[1] / "docs" / "triage.md").read_text(encoding="utf-8")
     missing = [r.id for r in default_rulebook().rules if f"`{r.id}`" not in doc]
     assert missing == []
+
+
+def test_a_past_event_in_a_relative_is_not_a_current_red_flag():
+    assert assess("His mother had a stroke and he has a mild cough.").red_flags == []
