@@ -13,9 +13,12 @@ import gradio as gr
 from assistant.assistant import Assistant
 from assistant.records import DISCLAIMER, Answer
 from assistant.settings import Settings, load_settings
+from assistant.triage import IntakeSession, build_summary, to_text
 from retrieval.retriever import QueryError
 
 log = logging.getLogger(__name__)
+
+MAX_INTAKE_CHARS = 2000
 
 INTRO = (
     "**medchat** answers questions from published medical research, citing the abstracts it "
@@ -93,11 +96,55 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
     return demo
 
 
-def intake_tab(settings: Settings) -> None:
-    """The patient intake tab (triage); see assistant/triage."""
-    from assistant.triage.ui import build_intake_tab
+def intake_step(
+    message: str, history: list[dict], session: IntakeSession | None
+) -> tuple[str, list[dict], IntakeSession, str, str]:
+    """One patient turn: escalation, the next questions, or the final advice; plus the summary.
 
-    build_intake_tab(settings)
+    Each browser session has its own IntakeSession (gr.State), so patients never share state.
+    """
+    session = session or IntakeSession()
+    history = list(history or []) or [{"role": "assistant", "content": session.greeting}]
+    message = (message or "").strip()
+    if not message:
+        history.append({"role": "assistant", "content": "Please type your answer first."})
+        return "", history, session, "", ""
+    if len(message) > MAX_INTAKE_CHARS:
+        history.append({"role": "assistant", "content": (
+            f"That message is very long ({len(message)} characters); please describe the main "
+            f"problem in under {MAX_INTAKE_CHARS} characters."
+        )})
+        return "", history, session, "", ""
+    history.append({"role": "user", "content": message})
+    turn = session.reply(message)
+    history.append({"role": "assistant", "content": turn.message})
+    summary = build_summary(turn.state, turn.result)
+    level = f"**Triage level: {turn.result.level}**" + (" (final)" if turn.done else " (so far)")
+    return "", history, session, level, to_text(summary)
+
+
+def intake_tab(settings: Settings) -> None:
+    """The patient intake tab: a history-taking chat, the triage level and clinician summary."""
+    with gr.Tab("Patient intake"):
+        gr.Markdown(
+            "Describe what is bothering you. This is not a diagnosis. "
+            "**If you think it is an emergency, call your local emergency number now.**"
+        )
+        session = gr.State(None)
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    value=[{"role": "assistant", "content": IntakeSession().greeting}],
+                    label="Intake", height=460,
+                )
+                box = gr.Textbox(label="Your answer", max_lines=4)
+            with gr.Column(scale=2):
+                level = gr.Markdown("Triage level appears here.")
+                summary = gr.Textbox(label="Summary for the clinician", lines=16)
+        box.submit(
+            intake_step, [box, chat, session], [box, chat, session, level, summary],
+            api_name="intake",
+        )
 
 
 def main(settings: Settings | None = None) -> None:

@@ -59,6 +59,7 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
         model.save_pretrained(tmp)
         if target.exists():
             shutil.rmtree(target)
+        tmp.chmod(0o755)
         tmp.rename(target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,9 +1,9 @@
 """Citation grounding and prompt containment, on hand-written cases."""
 
-from corpus.records import Passage
 from assistant.citations import ground, support
 from assistant.prompt import answer_prompt, sanitize
 from assistant.records import ABSTAIN
+from corpus.records import Passage
 
 ASPIRIN = Passage(doc_id="1", chunk=0, pmid="1", title="Aspirin",
                   text="Aspirin reduced myocardial infarction by 20 percent in older adults.")

