@@ -19,6 +19,7 @@ class System:
     _retrievers: dict[Path, Any] = field(default_factory=dict)
     _assistants: dict[Path, Any] = field(default_factory=dict)
     _generator: Any = None
+    _embedder: Any = None
 
     @classmethod
     def load(cls, config: Path | None, mode: str | None, progress: bool = True) -> System:
@@ -55,21 +56,37 @@ class System:
         folder = self.cache_dir(corpus)
         if (folder / "CURRENT").is_file():
             return folder, {"cached": True}
+        from corpus.builtin import BUILTIN_DIR
         from retrieval import build_index
 
         start = time.perf_counter()
         manifest = build_index(corpus.documents, folder, self.settings.retrieval,
-                               self.settings.chunking, progress=self.progress)
+                               self.settings.chunking, embedder=self.embedder(),
+                               # vectors shipped for the built-in corpus: reused, not recomputed
+                               embedding_files=sorted(BUILTIN_DIR.glob("embeddings-*.npz")),
+                               progress=self.progress)
         seconds = time.perf_counter() - start
         return folder, {"cached": False, "index_s": seconds, "passages": manifest.passages}
+
+    def embedder(self):
+        """One embedder per run, shared by index builds and retrievers (loading takes seconds)."""
+        if self._embedder is None:
+            from retrieval import Embedder
+
+            r = self.settings.retrieval
+            self._embedder = Embedder(r.embedder, r.device, self.settings.model_cache,
+                                      r.batch_size)
+        return self._embedder
 
     def retriever(self, index_dir: Path):
         if index_dir not in self._retrievers:
             from retrieval import Retriever
+            from retrieval.index import current_version
 
+            current_version(index_dir)  # no index: fail with medchat's hint before loading models
             self._retrievers[index_dir] = Retriever.load(
                 index_dir, self.settings.retrieval, self.settings.chunking,
-                model_cache=self.settings.model_cache,
+                embedder=self.embedder(), model_cache=self.settings.model_cache,
             )
         return self._retrievers[index_dir]
 

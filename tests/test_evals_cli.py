@@ -90,3 +90,11 @@ def test_triage_suite_end_to_end_with_a_stub_assessor(tmp_path, monkeypatch):
                                       "over_triage_rate"}
     assert list(results["data"]["inputs"].values())[0]  # sha256 of the vignette file
     assert (out / "triage-confusion.png").is_file() and (out / "items-triage.jsonl").is_file()
+
+
+def test_a_missing_default_index_exits_2_with_the_build_hint(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MEDCHAT_HOME", str(tmp_path / "home"))
+    status = cli.main(["retrieval", "--limit", "2", "--out", str(tmp_path / "run"),
+                       "--no-progress"])
+    assert status == 2
+    assert "medchat index build" in capsys.readouterr().err

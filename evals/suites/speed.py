@@ -24,10 +24,10 @@ PROMPT = "In one sentence, what is hypertension?"
 
 def index_throughput(system, ctx: RunContext) -> dict[str, float]:
     from corpus import read_builtin
-    from retrieval import Embedder, build_index
+    from retrieval import build_index
 
     r = system.settings.retrieval
-    embedder = Embedder(r.embedder, r.device, system.settings.model_cache, r.batch_size)
+    embedder = system.embedder()
     docs = list(itertools.islice(read_builtin(sources=["pubmedqa"]), SAMPLE_DOCS))
     scratch = ctx.out / "speed-index"
     try:
