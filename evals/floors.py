@@ -63,5 +63,5 @@ def check(results: dict, limits: list[Limit]) -> dict[str, object]:
     for limit in limits:
         value = lookup(results, limit.metric)
         checks.append({"metric": limit.metric, "kind": limit.kind, "value": value,
-                       "floor": limit.bound, "ok": limit.passes(value)})
+                       "bound": limit.bound, "ok": limit.passes(value)})
     return {"passed": all(c["ok"] for c in checks), "checks": checks}

@@ -65,8 +65,8 @@ def _section(name: str, section: dict) -> list[str]:
         lines += ["", *_confusion(sub["labels"], sub["confusion"])]
     if name == "floors":
         lines = ["## smoke floors", ""]
-        lines += table(["metric", "value", "floor", "ok"],
-                       [[c["metric"], c["value"], c["floor"], "yes" if c["ok"] else "NO"]
+        lines += table(["metric", "value", "limit", "kind", "ok"],
+                       [[c["metric"], c["value"], c["bound"], c["kind"], "yes" if c["ok"] else "NO"]
                         for c in section["checks"]])
     return lines + [""]
 

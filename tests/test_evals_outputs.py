@@ -62,7 +62,7 @@ def test_floors_are_minimums_and_ceilings_maximums():
 def test_a_missing_metric_fails_its_floor():
     result = floors.check({}, floors.parse_limits('[qa]\naccuracy = 0.1\n'))
     assert result == {"passed": False, "checks": [
-        {"metric": "qa.accuracy", "kind": "floor", "value": None, "floor": 0.1, "ok": False}]}
+        {"metric": "qa.accuracy", "kind": "floor", "value": None, "bound": 0.1, "ok": False}]}
 
 
 def test_the_checked_in_floors_parse():
