@@ -143,6 +143,7 @@ class Retriever:
                 fused = list(per_method[mode].items())
             if self.reranker is not None:
                 fused = self._rerank(query, fused[: self.settings.rerank_top_n])
+                per_method["rerank"] = dict(fused)
             results.append(self._hits(fused[:k], per_method))
         return results
 

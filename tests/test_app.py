@@ -8,6 +8,14 @@ from gradio_client import Client
 import app
 
 
+def text_of(message: dict) -> str:
+    """Gradio returns message content as a list of typed parts."""
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return " ".join(part.get("text", "") for part in content)
+
+
 @pytest.fixture(scope="module")
 def client(settings, assistant):
     demo = app.build_app(settings, assistant).queue()
@@ -28,13 +36,13 @@ def test_a_literature_question_gets_an_answer_and_linked_sources(client):
     )
     assert box == ""
     assert history[-1]["role"] == "assistant"
-    assert "not medical advice" in history[-1]["content"]
+    assert "not medical advice" in text_of(history[-1])
     assert "https://pubmed.ncbi.nlm.nih.gov/21645374/" in sources
 
 
 def test_an_empty_question_gets_a_message_not_an_error(client):
     _, history, _ = client.predict("", [], api_name="/ask")
-    assert "empty" in history[-1]["content"]
+    assert "empty" in text_of(history[-1])
 
 
 def test_patient_intake_escalates_a_red_flag_on_the_same_turn(client):
@@ -43,5 +51,5 @@ def test_patient_intake_escalates_a_red_flag_on_the_same_turn(client):
         [], api_name="/intake",
     )
     assert "emergency" in level.lower()
-    assert "call your local emergency number" in history[-1]["content"].lower()
+    assert "call your local emergency number" in text_of(history[-1]).lower()
     assert summary
