@@ -3,8 +3,8 @@
 - retrieval: the first 30 shipped MedQuAD questions against a small corpus holding every MedQuAD
   document on their topics (the hard distractors: same topic, other question type) plus 50
   other MedQuAD documents;
-- qa: the first 8 PubMedQA questions, reading the gold abstract (`--gold-context`), so the
-  reader is checked apart from retrieval (their abstracts and those of the next 12 questions are
+- qa: the first 5 PubMedQA questions, reading the gold abstract (`--gold-context`), so the
+  reader is checked apart from retrieval (their abstracts and those of the next 15 questions are
   in the corpus);
 - triage: all 15 shipped vignettes.
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from evals import defaults
 
 RETRIEVAL_QUESTIONS = 30
-QA_QUESTIONS = 8  # each choice scores 3 options twice with the generator: ~10-60 s on 2 cores
+QA_QUESTIONS = 5  # each choice scores 3 options twice with the generator: ~1 min on 2 busy cores
 PUBMEDQA_ABSTRACTS = 20  # gold abstracts of the first 20 PubMedQA questions, in the corpus
 OTHER_DOCS = 50
 SUITES = ("triage", "retrieval", "qa")  # fastest first
