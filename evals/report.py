@@ -13,7 +13,8 @@ HEADLINES = {
     "triage": ("accuracy", "macro_f1", "emergency_sensitivity", "under_triage_rate",
                "over_triage_rate"),
     "speed": ("index_passages_per_s", "retrieval_p50_ms", "retrieval_p95_ms",
-              "time_to_first_token_s", "tokens_per_s", "answer_p50_s", "answer_p95_s"),
+              "time_to_first_token_s", "tokens_per_s", "answer_p50_s", "answer_p95_s",
+              "embedder_device", "generator_device"),
 }
 
 
