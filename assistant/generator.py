@@ -173,26 +173,33 @@ class Generator:
             raise errors[0]
 
     def score_options(self, prompt: str, options: list[str]) -> dict[str, float]:
-        """Sum of token log-probabilities of each option as the continuation of the prompt."""
+        """Sum of token log-probabilities of each option as the continuation of the prompt.
+
+        The prompt is run once; each option's tokens are then scored on a copy of its cache, so
+        scoring k options costs one long forward pass, not k.
+        """
+        import copy
+
         import torch
 
         context = self.format(prompt)
         base = self.tokenizer(context, return_tensors="pt")["input_ids"][0]
         scores: dict[str, float] = {}
         with self._lock, torch.no_grad():
+            out = self.model(base.unsqueeze(0).to(self.device), use_cache=True)
+            first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
             for option in options:
-                full = self.tokenizer(context + option, return_tensors="pt")["input_ids"][0]
-                n_option = len(full) - len(base)
-                if n_option <= 0 or not torch.equal(full[: len(base)], base):
-                    # tokenisation merged across the boundary: score the option's own tokens
-                    opt_ids = self.tokenizer(option, add_special_tokens=False)["input_ids"]
-                    full = torch.cat([base, torch.tensor(opt_ids)])
-                    n_option = len(opt_ids)
-                logits = self.model(full.unsqueeze(0).to(self.device)).logits[0].float()
-                logprobs = torch.log_softmax(logits[:-1], dim=-1)
-                targets = full[1:].to(self.device)
-                picked = logprobs[torch.arange(len(targets)), targets][-n_option:]
-                scores[option] = float(picked.sum())
+                ids = self.tokenizer(option, add_special_tokens=False)["input_ids"]
+                if not ids:
+                    raise ValueError(f"option {option!r} has no tokens")
+                total = float(first[ids[0]])
+                if len(ids) > 1:
+                    past = copy.deepcopy(out.past_key_values)
+                    rest = torch.tensor([ids], device=self.device)
+                    logits = self.model(rest, past_key_values=past, use_cache=True).logits[0]
+                    logprobs = torch.log_softmax(logits[:-1].float(), dim=-1)
+                    total += float(logprobs[torch.arange(len(ids) - 1), ids[1:]].sum())
+                scores[option] = total
         return scores
 
 
