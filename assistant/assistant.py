@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from assistant.citations import ground
 from assistant.generator import Generator
@@ -25,9 +26,10 @@ class Assistant:
         self.settings = settings
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Assistant:
+    def from_settings(cls, settings: Settings, index_dir: Path | None = None) -> Assistant:
+        """Load retriever and generator; `index_dir` overrides the settings' default index."""
         retriever = Retriever.load(
-            settings.index_dir, settings.retrieval, settings.chunking,
+            index_dir or settings.index_dir, settings.retrieval, settings.chunking,
             model_cache=settings.model_cache,
         )
         generator = Generator(settings.generator, settings.model_cache)
