@@ -42,16 +42,19 @@ def _section(name: str, section: dict) -> list[str]:
     lines = [f"## {name}", ""]
     metrics = [k for k in HEADLINES.get(name, ()) if k in section]
     if name == "retrieval":
-        rows = [[f"{section.get('mode')} (system)", *[_with_ci(section, k) for k in metrics]]]
-        rows += [[b, *[_with_ci(s, k) for k in metrics]]
+        qps = section.get("queries_per_s", {})
+        mode = section.get("mode")
+        rows = [[f"{mode} (system)", *[_with_ci(section, k) for k in metrics], fmt(qps.get(mode))]]
+        rows += [[b, *[_with_ci(s, k) for k in metrics], fmt(qps.get(b))]
                  for b, s in section.get("baselines", {}).items()]
         rows.append(["ratio to best baseline",
-                     *[section.get("ratio_to_best_baseline", {}).get(k) for k in metrics]])
-        lines += table(["method", *metrics], rows)
+                     *[section.get("ratio_to_best_baseline", {}).get(k) for k in metrics], ""])
+        lines += table(["method", *metrics, "queries/s"], rows)
         lines += ["", f"{section.get('n')} questions scored; "
                       f"{section.get('missing_gold_ids')} gold ids not in the corpus; "
                       f"{section.get('unscorable_questions')} questions without a gold document "
-                      "in the corpus (left out)."]
+                      "in the corpus (left out). Index size on disk: "
+                      f"{(section.get('index_bytes') or 0) / 2**20:.1f} MiB."]
     else:
         lines += table(["metric", "value [95% CI]"], [[k, _with_ci(section, k)] for k in metrics])
     for label, baseline in section.get("baselines", {}).items() if name != "retrieval" else ():

@@ -64,10 +64,49 @@ def run_retrieval(inp: Inputs) -> dict:
     corpus = inp.load_corpus()
     aliases = aliases_of(corpus.documents if corpus else searcher.index.store.iter_passages())
     start = time.perf_counter()
-    section = retrieval.run(questions, searcher, inp.system.mode, inp.ctx, aliases)
+    baselines = ("bm25", "dense")
+    if searcher.index.manifest.index_factory == "Flat":  # LangChain's store needs exact vectors
+        searcher = WithLangChain(searcher)
+        baselines += ("langchain",)
+    section = retrieval.run(questions, searcher, inp.system.mode, inp.ctx, aliases, baselines)
     inp.timings["retrieval_s"] = time.perf_counter() - start
     section["index"] = str(index_dir)
+    section["index_bytes"] = sum(
+        f.stat().st_size for f in searcher.index.folder.rglob("*") if f.is_file()
+    )
     return section
+
+
+class WithLangChain:
+    """The system's searcher plus mode "langchain": the plain LangChain FAISS recipe over the
+    same passages and embedder, queried one question at a time as that API does."""
+
+    def __init__(self, retriever) -> None:
+        self.retriever = retriever
+        self.index = retriever.index
+        self._store = None
+
+    def search_many(self, queries: list[str], k: int | None = None, mode: str | None = None):
+        if mode != "langchain":
+            return self.retriever.search_many(queries, k, mode)
+        if self._store is None:
+            from retrieval.langchain_store import langchain_faiss
+
+            self._store = langchain_faiss(self.retriever.index, self.retriever.embedder)
+        return [
+            [_LangChainHit(doc) for doc, _ in self._store.similarity_search_with_score(q, k=k)]
+            for q in queries
+        ]
+
+
+class _LangChainHit:
+    def __init__(self, doc) -> None:
+        self.passage = _DocId(doc.metadata["doc_id"])
+
+
+class _DocId:
+    def __init__(self, doc_id: str) -> None:
+        self.doc_id = doc_id
 
 
 def _passage_source(inp: Inputs, questions: list[Question], index_dir: Path):

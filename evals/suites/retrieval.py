@@ -6,6 +6,7 @@ document-level: passage hits are reduced to their document ids, first rank kept.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -57,13 +58,21 @@ def doc_ranking(hits: Iterable) -> list[str]:
 
 
 def run_rankings(
-    questions: Sequence[Question], searcher: Searcher, modes: Sequence[str], ctx: RunContext
+    questions: Sequence[Question],
+    searcher: Searcher,
+    modes: Sequence[str],
+    ctx: RunContext,
+    speed: dict[str, float] | None = None,
 ) -> dict[str, dict[str, list[str]]]:
-    """mode -> question id -> ranked doc ids; resumable through the item log."""
+    """mode -> question id -> ranked doc ids; resumable through the item log.
+
+    `speed`, if given, receives each mode's queries per second over the queries run now.
+    """
     log = ctx.item_log("retrieval")
     rankings: dict[str, dict[str, list[str]]] = {}
     for mode in modes:
         todo = [q for q in questions if f"{mode}:{q.id}" not in log]
+        started = time.perf_counter()
         bar = tqdm(total=len(questions), desc=f"querying ({mode})", disable=not ctx.progress)
         bar.update(len(questions) - len(todo))
         for start in range(0, len(todo), BATCH):
@@ -73,6 +82,8 @@ def run_rankings(
                 log.add(f"{mode}:{q.id}", {"mode": mode, "id": q.id, "ranked": doc_ranking(hits)})
             bar.update(len(batch))
         bar.close()
+        if speed is not None and todo:
+            speed[mode] = len(todo) / (time.perf_counter() - started)
         rankings[mode] = {q.id: log.get(f"{mode}:{q.id}")["ranked"] for q in questions}
     return rankings
 
@@ -115,11 +126,13 @@ def run(
     check = resolve_gold(questions, aliases)
     scorable = [q for q in questions if q.id in check.gold]
     modes = list(dict.fromkeys([system_mode, *baseline_modes]))
-    rankings = run_rankings(scorable, searcher, modes, ctx)
+    speed: dict[str, float] = {}
+    rankings = run_rankings(scorable, searcher, modes, ctx, speed)
     section: dict[str, object] = {"mode": system_mode, **score(rankings[system_mode], check.gold,
                                                                 ctx.seed)}
     baselines = {b: score(rankings[b], check.gold, ctx.seed) for b in baseline_modes}
     section["baselines"] = baselines
+    section["queries_per_s"] = speed  # batches of 32; only modes queried in this run
     section["ratio_to_best_baseline"] = ratios_to_best(section, baselines, HIGHER_IS_BETTER)
     section["questions"] = len(questions)
     section["missing_gold_ids"] = len(check.missing_ids)
