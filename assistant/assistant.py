@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from assistant.citations import ground
+from assistant.evidence import key_sentences, quote
 from assistant.generator import Generator
 from assistant.prompt import STOP, answer_prompt, choice_prompt
 from assistant.records import Answer, Choice
@@ -60,18 +61,28 @@ class Assistant:
                 draft += piece
                 yield piece
         grounded = ground(draft, passages)
+        text, citations, abstained = grounded.text, grounded.citations, grounded.abstained
+        extractive = False
+        if abstained and passages:
+            encode = self.retriever.embedder.encode
+            chosen = key_sentences(encode([question])[0], passages, encode)
+            if chosen:
+                text, citations = quote(chosen, passages)
+                abstained, extractive = False, True
         log.info(
-            "answered: %d sources, %d citations, %d sentences dropped, abstained=%s",
-            len(passages), len(grounded.citations), len(grounded.dropped), grounded.abstained,
+            "answered: %d sources, %d citations, %d sentences dropped, extractive=%s, "
+            "abstained=%s", len(passages), len(citations), len(grounded.dropped), extractive,
+            abstained,
         )
         yield Answer(
             question=question,
-            text=grounded.text,
-            citations=grounded.citations,
+            text=text,
+            citations=citations,
             passages=passages,
             hits=tuple(hits),
-            abstained=grounded.abstained,
+            abstained=abstained,
             dropped=grounded.dropped,
+            extractive=extractive,
         )
 
     def choose(

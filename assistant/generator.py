@@ -31,6 +31,8 @@ class GeneratorSettings:
     device: str = "auto"
     prompt_style: str = "auto"  # "auto" | "chat" | "plain"
     adapter: str = ""  # a PEFT/LoRA adapter folder applied on top of the model
+    repetition_penalty: float = 1.2  # small models loop on one sentence without it
+    no_repeat_ngram_size: int = 4
 
     def __post_init__(self) -> None:
         if self.prompt_style not in ("auto", "chat", "plain"):
@@ -131,6 +133,10 @@ class Generator:
             "max_new_tokens": max_new_tokens or self.settings.max_new_tokens,
             "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
         }
+        if self.settings.repetition_penalty != 1.0:
+            kwargs["repetition_penalty"] = self.settings.repetition_penalty
+        if self.settings.no_repeat_ngram_size:
+            kwargs["no_repeat_ngram_size"] = self.settings.no_repeat_ngram_size
         if self.settings.temperature > 0:
             kwargs.update(do_sample=True, temperature=self.settings.temperature)
         else:

@@ -35,6 +35,7 @@ class Answer:
     hits: tuple[Hit, ...] = ()
     abstained: bool = False
     dropped: tuple[str, ...] = field(default=())  # unsupported or mis-cited sentences removed
+    extractive: bool = False  # quotes from the sources, in place of an unsupported draft
     disclaimer: str = DISCLAIMER
 
     @property
