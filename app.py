@@ -47,6 +47,11 @@ def respond(
     """Stream one answer into the chat; the last update shows the checked, cited answer."""
     history = list(history or [])
     message = (message or "").strip()
+    if not message:
+        history.append({"role": "assistant", "content": "Type a question about the medical "
+                        "literature, e.g. “Does vitamin D supplementation prevent fractures?”"})
+        yield "", history, ""
+        return
     if len(message) > max_chars:
         history.append({"role": "assistant", "content": (
             f"Your message is {len(message)} characters long; please keep it under {max_chars}."

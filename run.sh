@@ -22,7 +22,8 @@ setup() {
     else
       "$VENV/bin/pip" install -q "torch==2.13.0"     # CPU: the build kept on this machine's disk
     fi
-    "$VENV/bin/pip" install -q -e ".[dev]"
+    # compat: the repo root goes on sys.path, so packages added later import without reinstalling
+    "$VENV/bin/pip" install -q -e ".[dev]" --config-settings editable_mode=compat
     touch "$VENV/.medchat-installed"
   fi
 }
