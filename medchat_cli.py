@@ -231,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs its own debug lines
     try:
         return args.func(args)
     except (SettingsError, FileNotFoundError, ValueError, RuntimeError, OSError) as exc:
