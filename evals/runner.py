@@ -65,7 +65,8 @@ def run_retrieval(inp: Inputs) -> dict:
     aliases = aliases_of(corpus.documents if corpus else searcher.index.store.iter_passages())
     start = time.perf_counter()
     baselines = ("bm25", "dense")
-    if searcher.index.manifest.index_factory == "Flat":  # LangChain's store needs exact vectors
+    wanted = not getattr(inp.args, "no_langchain", False)
+    if wanted and searcher.index.manifest.index_factory == "Flat":  # needs the exact vectors
         searcher = WithLangChain(searcher)
         baselines += ("langchain",)
     section = retrieval.run(questions, searcher, inp.system.mode, inp.ctx, aliases, baselines)
