@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.weights import resolve, weights_fingerprint
+from retrieval.weights import DEFAULT_CACHE, resolve, weights_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Embedder:
         self.name = model
         self.device = pick_device(device)
         self.batch_size = batch_size
-        path = resolve(model, cache_dir or Path.home() / ".cache" / "medchat" / "models")
+        path = resolve(model, cache_dir or DEFAULT_CACHE)
         try:
             self.model = SentenceTransformer(path, device=self.device, local_files_only=True)
         except OSError as exc:

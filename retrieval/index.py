@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -123,6 +124,11 @@ def _publish(index_dir: Path, name: str) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _count_sources(docs: Iterable[Document]) -> dict[str, int]:
+    """Documents per source, for the manifest."""
+    return dict(Counter(d.source or "unknown" for d in docs))
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -193,9 +199,7 @@ def build_index(
         raise ValueError("the corpus holds no readable documents: nothing to index")
     passages = [p for d in docs for p in chunk_document(d, chunking)]
     embedder = embedder or Embedder(settings.embedder, settings.device, None, settings.batch_size)
-    sources: dict[str, int] = {}
-    for d in docs:
-        sources[d.source or "unknown"] = sources.get(d.source or "unknown", 0) + 1
+    sources = _count_sources(docs)
     with _building(index_dir) as staging:
         store = PassageStore.create(staging / "passages.sqlite")
         ids = np.array(store.add(passages), dtype=np.int64)
@@ -258,9 +262,7 @@ def update_index(
             all_ids.append(p.row_id)
             all_texts.append(p.text)
         LexicalIndex.build(all_texts, np.array(all_ids, dtype=np.int64)).save(staging)
-        sources = dict(old.sources)
-        for d in docs:
-            sources[d.source or "unknown"] = sources.get(d.source or "unknown", 0) + 1
+        sources = dict(Counter(old.sources) + Counter(_count_sources(docs)))
         manifest = replace(
             _manifest(embedder, dense, store, chunking, sources, old.created_at),
             index_factory=old.index_factory,

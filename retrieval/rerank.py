@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.embedder import pick_device
-from retrieval.weights import resolve
+from retrieval.weights import DEFAULT_CACHE, resolve
 
 
 class Reranker:
@@ -17,7 +17,7 @@ class Reranker:
         from sentence_transformers import CrossEncoder
 
         self.name = model
-        path = resolve(model, cache_dir or Path.home() / ".cache" / "medchat" / "models")
+        path = resolve(model, cache_dir or DEFAULT_CACHE)
         self.model = CrossEncoder(path, device=pick_device(device), local_files_only=True)
 
     def score(self, query: str, texts: list[str]) -> np.ndarray:

@@ -16,6 +16,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+DEFAULT_CACHE = Path.home() / ".cache" / "medchat" / "models"  # when no settings name one
+
 
 class WeightsError(RuntimeError):
     """A packaged model is missing or its weights do not match the pinned checksum."""
