@@ -172,6 +172,52 @@ def cmd_triage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reranker(args: argparse.Namespace) -> int:
+    """Mine hard negatives from the index, train, and write the held-out questions beside the
+    model, so `medchat eval retrieval --reranker OUT --questions OUT/held_out-N-NAME.jsonl`
+    benchmarks it on topics it never saw."""
+    from dataclasses import replace
+
+    from evals.formats import read_questions
+    from retrieval import rerank_training as rt
+    from retrieval.retriever import Retriever
+
+    settings = _settings(args)
+    ensure_index(settings)
+    retriever = Retriever.load(
+        settings.index_dir, replace(settings.retrieval, reranker=""), settings.chunking,
+        model_cache=settings.model_cache,
+    )
+    train_settings = rt.RerankTrainingSettings(
+        base=args.base or settings.retrieval.embedder, epochs=args.epochs, seed=args.seed
+    )
+    groups, files = [], {}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    titles = retriever.index.store.titles()
+    for number, path in enumerate(args.questions, 1):
+        questions = [rt.TrainingQuestion(q.id, q.question, q.gold_ids)
+                     for q in read_questions(path, args.limit) if q.gold_ids]
+        train_side, held_out = rt.split(questions, titles, args.holdout)
+        mined, unusable = rt.mine(retriever, train_side, train_settings)
+        take = mined[: args.max_groups] if args.max_groups else mined
+        groups += take
+        held_path = out / f"held_out-{number}-{Path(path).name.split('.')[0]}.jsonl"
+        with open(held_path, "w") as fh:
+            for q in held_out:
+                record = {"id": q.id, "question": q.question, "gold_ids": list(q.gold_ids)}
+                fh.write(json.dumps(record) + "\n")
+        files[str(path)] = {"questions": len(questions), "trained_on": len(take),
+                            "held_out": len(held_out), "held_out_file": held_path.name,
+                            "answer_not_retrieved": unusable}
+        print(f"{path}: {files[str(path)]}", file=sys.stderr)
+    card = {"questions": files, "holdout_fraction": args.holdout, "index": str(settings.index_dir)}
+    rt.train(groups, out, train_settings, settings.model_cache, card=card)
+    print(f"Reranker saved to {out} ({len(groups)} training groups); held-out questions for "
+          f"benchmarking in {out}/held_out-*.jsonl")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="medchat", description=__doc__)
     p.add_argument("--config", help="settings TOML file (default: $MEDCHAT_CONFIG, ./medchat.toml)")
@@ -213,6 +259,21 @@ def parser() -> argparse.ArgumentParser:
     triage = sub.add_parser("triage", help="triage a free-text case description")
     triage.add_argument("text")
     triage.set_defaults(func=cmd_triage)
+
+    rr = sub.add_parser("reranker", help="train a cross-encoder reranker on your question files")
+    rr.add_argument("action", choices=["train"])
+    rr.add_argument("--questions", nargs="+", required=True,
+                    help="question files (JSONL with question + gold_ids / gold_pmids)")
+    rr.add_argument("--out", required=True, help="folder for the trained model")
+    rr.add_argument("--base", help="transformer to start from (default: the embedder)")
+    rr.add_argument("--holdout", type=float, default=0.2,
+                    help="fraction of topics kept out of training for benchmarking (default 0.2)")
+    rr.add_argument("--limit", type=int, help="read only the first N questions of each file")
+    rr.add_argument("--max-groups", type=int, help="train on at most N questions per file")
+    rr.add_argument("--epochs", type=int, default=1)
+    rr.add_argument("--seed", type=int, default=0)
+    rr.add_argument("--index-name")
+    rr.set_defaults(func=cmd_reranker)
 
     ev = sub.add_parser("eval", help="run evaluations (see `medchat eval --help`)", add_help=False)
     ev.add_argument("rest", nargs=argparse.REMAINDER)

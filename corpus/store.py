@@ -245,6 +245,18 @@ class PassageStore:
             ).fetchall()
         return [row[0] for row in rows]
 
+    def titles(self) -> dict[str, str]:
+        """Each document's title, keyed by doc id and (when it has one) by PMID."""
+        found: dict[str, str] = {}
+        with self._lock:
+            for doc_id, pmid, title in self._conn.execute(
+                "SELECT doc_id, pmid, title FROM passages WHERE chunk = 0"
+            ):
+                found[doc_id] = title
+                if pmid:
+                    found[pmid] = title
+        return found
+
     def delete_documents(self, doc_ids: Iterable[str]) -> list[int]:
         """Remove every passage of these documents; returns the removed row ids (ascending), which
         an incremental index update must remove too. Unknown doc_ids are ignored."""

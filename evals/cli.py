@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--gold-context", action="store_true",
                         help="qa: read the gold document's passages instead of retrieved ones")
     parser.add_argument("--mode", choices=MODES, help="retrieval mode of the system under test")
+    parser.add_argument("--reranker",
+                        help="CrossEncoder folder or id: the system reranks its fused top n "
+                             "(retrieval also reports the ranking without it)")
     parser.add_argument("--no-langchain", action="store_true",
                         help="retrieval: skip the LangChain baseline (it queries one at a time)")
     parser.add_argument("--seed", type=int, default=0)

@@ -60,54 +60,49 @@ class Inputs:
 def run_retrieval(inp: Inputs) -> dict:
     questions = inp.questions("retrieval")
     index_dir = inp.index()
-    searcher = inp.system.retriever(index_dir)
+    retriever = inp.system.retriever(index_dir)
     corpus = inp.load_corpus()
-    aliases = aliases_of(corpus.documents if corpus else searcher.index.store.iter_passages())
+    aliases = aliases_of(corpus.documents if corpus else retriever.index.store.iter_passages())
     start = time.perf_counter()
-    baselines = ("bm25", "dense")
-    wanted = not getattr(inp.args, "no_langchain", False)
-    if wanted and searcher.index.manifest.index_factory == "Flat":  # needs the exact vectors
-        searcher = WithLangChain(searcher)
-        baselines += ("langchain",)
-    section = retrieval.run(questions, searcher, inp.system.mode, inp.ctx, aliases, baselines)
+    langchain = (not getattr(inp.args, "no_langchain", False)
+                 and retriever.index.manifest.index_factory == "Flat")  # needs the exact vectors
+    mode, baselines = table_rows(inp.system.mode, retriever.reranker is not None, langchain)
+    section = retrieval.run(questions, Methods(retriever), mode, inp.ctx, aliases, baselines)
     inp.timings["retrieval_s"] = time.perf_counter() - start
     section["index"] = str(index_dir)
     section["index_bytes"] = sum(
-        f.stat().st_size for f in searcher.index.folder.rglob("*") if f.is_file()
+        f.stat().st_size for f in retriever.index.folder.rglob("*") if f.is_file()
     )
     return section
 
 
-class WithLangChain:
-    """The system's searcher plus mode "langchain": the plain LangChain FAISS recipe over the
-    same passages and embedder, queried one question at a time as that API does."""
+def table_rows(mode: str, reranks: bool, langchain: bool) -> tuple[str, tuple[str, ...]]:
+    """(system row, baseline rows): a reranking system is compared with its own fused ranking,
+    BM25, dense and (if wanted) the LangChain recipe."""
+    baselines: tuple[str, ...] = ("bm25", "dense")
+    if reranks:
+        mode, baselines = f"{mode}+rerank", tuple(dict.fromkeys((mode, *baselines)))
+    return mode, baselines + (("langchain",) if langchain else ())
+
+
+class Methods:
+    """The system's retriever under each name the retrieval table has a row for: its modes,
+    a mode + "+rerank", and "langchain" (the plain LangChain FAISS recipe over the same passages
+    and embedder, built on first use)."""
 
     def __init__(self, retriever) -> None:
         self.retriever = retriever
-        self.index = retriever.index
-        self._store = None
+        self._langchain = None
 
     def search_many(self, queries: list[str], k: int | None = None, mode: str | None = None):
-        if mode != "langchain":
-            return self.retriever.search_many(queries, k, mode)
-        if self._store is None:
-            from retrieval.langchain_store import langchain_faiss
+        if mode == "langchain":
+            if self._langchain is None:
+                from retrieval.langchain_store import LangChainBaseline
 
-            self._store = langchain_faiss(self.retriever.index, self.retriever.embedder)
-        return [
-            [_LangChainHit(doc) for doc, _ in self._store.similarity_search_with_score(q, k=k)]
-            for q in queries
-        ]
-
-
-class _LangChainHit:
-    def __init__(self, doc) -> None:
-        self.passage = _DocId(doc.metadata["doc_id"])
-
-
-class _DocId:
-    def __init__(self, doc_id: str) -> None:
-        self.doc_id = doc_id
+                self._langchain = LangChainBaseline(self.retriever.index, self.retriever.embedder)
+            return self._langchain.search_many(queries, k or self.retriever.settings.top_k)
+        base, _, rerank = (mode or "").partition("+")
+        return self.retriever.search_many(queries, k, base or None, rerank=rerank == "rerank")
 
 
 def _passage_source(inp: Inputs, questions: list[Question], index_dir: Path):
@@ -193,7 +188,8 @@ def run_suite(args: argparse.Namespace, out: Path) -> int:
         from evals.suites import smoke
 
         args = smoke.prepare(args, out)
-    system = System.load(args.config, args.mode, progress=ctx.progress)
+    system = System.load(args.config, args.mode, progress=ctx.progress,
+                         reranker=getattr(args, "reranker", None))
     inp = Inputs(args, ctx, system)
     results: dict[str, Any] = {
         "suite": args.suite,

@@ -22,14 +22,18 @@ class System:
     _embedder: Any = None
 
     @classmethod
-    def load(cls, config: Path | None, mode: str | None, progress: bool = True) -> System:
+    def load(cls, config: Path | None, mode: str | None, progress: bool = True,
+             reranker: str | None = None) -> System:
+        """medchat's settings; `mode` and `reranker` (a CrossEncoder folder / id) override them."""
         from assistant.settings import load_settings
 
         settings = load_settings(config)
+        retrieval = settings.retrieval
         if mode:
-            retrieval = dataclasses.replace(settings.retrieval, mode=mode)
-            settings = dataclasses.replace(settings, retrieval=retrieval)
-        return cls(settings, progress)
+            retrieval = dataclasses.replace(retrieval, mode=mode)
+        if reranker:
+            retrieval = dataclasses.replace(retrieval, reranker=reranker)
+        return cls(dataclasses.replace(settings, retrieval=retrieval), progress)
 
     @property
     def mode(self) -> str:

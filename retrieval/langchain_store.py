@@ -12,6 +12,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from retrieval.embedder import Embedder
+from retrieval.hits import Hit
 from retrieval.index import Index
 
 
@@ -41,5 +42,24 @@ def langchain_faiss(index: Index, embedder: Embedder):
     return FAISS.from_embeddings(
         [(p.text, vectors[i].tolist()) for p, i in zip(passages, live, strict=True)],
         EmbedderForLangChain(embedder),
-        metadatas=[{"doc_id": p.doc_id, "pmid": p.pmid} for p in passages],
+        metadatas=[{"row": int(dense.ids[i]), "doc_id": p.doc_id, "pmid": p.pmid}
+                   for p, i in zip(passages, live, strict=True)],
     )
+
+
+class LangChainBaseline:
+    """The recipe searched through LangChain's API one query at a time (as its users do), with
+    results as medchat `Hit` records so a benchmark scores it exactly like the Retriever."""
+
+    def __init__(self, index: Index, embedder: Embedder) -> None:
+        self.index = index
+        self.store = langchain_faiss(index, embedder)
+
+    def search_many(self, queries: list[str], k: int) -> list[list[Hit]]:
+        results = []
+        for query in queries:
+            found = self.store.similarity_search_with_score(query, k=k)
+            passages = self.index.store.get([doc.metadata["row"] for doc, _ in found])
+            ranked = enumerate(zip(passages, found, strict=True), 1)
+            results.append([Hit(p, float(distance), rank) for rank, (p, (_, distance)) in ranked])
+        return results

@@ -14,11 +14,16 @@ class Reranker:
     """Any sentence-transformers CrossEncoder id or folder (loaded from local files only)."""
 
     def __init__(self, model: str, device: str = "auto", cache_dir: Path | None = None) -> None:
+        import torch
         from sentence_transformers import CrossEncoder
 
         self.name = model
         path = resolve(model, cache_dir or DEFAULT_CACHE)
-        self.model = CrossEncoder(path, device=pick_device(device), local_files_only=True)
+        device = pick_device(device)
+        # medchat's trained rerankers ship float16 weights; CPUs compute in float32
+        dtype = torch.float16 if device.startswith("cuda") else torch.float32
+        self.model = CrossEncoder(path, device=device, local_files_only=True,
+                                  model_kwargs={"dtype": dtype})
 
     def score(self, query: str, texts: list[str]) -> np.ndarray:
         if not texts:

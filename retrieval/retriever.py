@@ -96,8 +96,9 @@ class Retriever:
         k: int | None = None,
         mode: str | None = None,
         filters: Filters | None = None,
+        rerank: bool | None = None,
     ) -> list[Hit]:
-        return self.search_many([query], k, mode, filters)[0]
+        return self.search_many([query], k, mode, filters, rerank)[0]
 
     def search_many(
         self,
@@ -105,8 +106,12 @@ class Retriever:
         k: int | None = None,
         mode: str | None = None,
         filters: Filters | None = None,
+        rerank: bool | None = None,
     ) -> list[list[Hit]]:
-        """Top-k hits per query, best first; batched so evaluations embed queries together."""
+        """Top-k hits per query, best first; batched so evaluations embed queries together.
+
+        `rerank` None: rerank when a reranker is loaded; False skips it (for a same-run baseline).
+        """
         mode = mode or self.settings.mode
         if mode not in MODES:
             raise QueryError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
@@ -117,8 +122,11 @@ class Retriever:
             allowed = self.index.store.ids_matching(
                 filters.year_min, filters.year_max, filters.publication_type, filters.mesh
             )
+        if rerank and self.reranker is None:
+            raise QueryError("no reranker is loaded; set retrieval.reranker in the settings")
+        rerank = self.reranker is not None if rerank is None else rerank
         fetch = max(k, self.settings.fetch_k)
-        if self.reranker is not None:
+        if rerank:
             fetch = max(fetch, self.settings.rerank_top_n)
         runs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if mode in ("dense", "hybrid"):
@@ -141,9 +149,11 @@ class Retriever:
                 )
             else:
                 fused = list(per_method[mode].items())
-            if self.reranker is not None:
-                fused = self._rerank(query, fused[: self.settings.rerank_top_n])
-                per_method["rerank"] = dict(fused)
+            if rerank:
+                top_n = self.settings.rerank_top_n
+                reranked = self._rerank(query, fused[:top_n])
+                per_method["rerank"] = dict(reranked)
+                fused = reranked + fused[top_n:]  # the rest keep their order, below the top n
             results.append(self._hits(fused[:k], per_method))
         return results
 

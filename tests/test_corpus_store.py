@@ -67,6 +67,14 @@ def test_doc_ids_lists_each_document_once_in_first_seen_order(store, passages):
     assert store.doc_ids() == list(dict.fromkeys(p.doc_id for p in passages))
 
 
+def test_titles_are_found_by_doc_id_and_by_pmid(store, passages):
+    titles = store.titles()
+    for p in passages:
+        assert titles[p.doc_id] == p.title
+        if p.pmid:
+            assert titles[p.pmid] == p.title
+
+
 def test_delete_documents_returns_removed_ids_and_ids_are_never_reused(store, passages):
     doc_id = passages[0].doc_id
     expected = [i for i, p in enumerate(passages) if p.doc_id == doc_id]

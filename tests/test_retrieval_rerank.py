@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from retrieval.rerank import Reranker
-from retrieval.retriever import Retriever
+from retrieval.retriever import QueryError, Retriever
 from retrieval.weights import find_packaged, materialize
 
 
@@ -37,3 +37,29 @@ def test_reranked_hits_are_ordered_by_the_cross_encoder(retriever, reranker, set
     assert rerank_scores == sorted(rerank_scores, reverse=True)
     assert [h.score for h in hits] == rerank_scores
     assert "dense" in hits[0].scores or "bm25" in hits[0].scores
+
+
+def test_rerank_false_gives_the_fused_ranking_of_the_same_retriever(retriever, reranker, settings):
+    reranking = Retriever(retriever.index, retriever.embedder, settings.retrieval,
+                          reranker=reranker)
+    query = "statins and cholesterol in older adults"
+    plain = reranking.search(query, k=8, rerank=False)
+    assert [h.passage.row_id for h in plain] == [h.passage.row_id
+                                                for h in retriever.search(query, k=8)]
+    assert all("rerank" not in h.scores for h in plain)
+
+
+def test_hits_past_the_reranked_top_n_keep_their_fused_order(retriever, reranker, settings):
+    reranking = Retriever(retriever.index, retriever.embedder,
+                          replace(settings.retrieval, rerank_top_n=5), reranker=reranker)
+    query = "statins and cholesterol in older adults"
+    hits = reranking.search(query, k=12)
+    fused = [h.passage.row_id for h in retriever.search(query, k=12)]
+    assert len(hits) == 12
+    assert sorted(h.passage.row_id for h in hits[:5]) == sorted(fused[:5])
+    assert [h.passage.row_id for h in hits[5:]] == fused[5:]
+
+
+def test_asking_to_rerank_without_a_reranker_is_a_query_error(retriever):
+    with pytest.raises(QueryError, match="no reranker"):
+        retriever.search("statins", rerank=True)

@@ -1,0 +1,90 @@
+"""Training a cross-encoder reranker: the topic split, the training groups, and a real (tiny)
+fine-tuning run from the packaged MiniLM weights."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from safetensors import safe_open
+
+from corpus.records import Passage
+from retrieval import rerank_training as rt
+from retrieval.hits import Hit
+from retrieval.rerank import Reranker
+
+
+def _hit(doc_id: str, text: str, rank: int, pmid: str = "") -> Hit:
+    return Hit(Passage(doc_id=doc_id, chunk=0, text=text, pmid=pmid), score=1.0 / rank, rank=rank)
+
+
+def test_held_out_choice_is_stable_and_close_to_the_fraction():
+    keys = [f"topic {i}" for i in range(5000)]
+    chosen = [rt.is_held_out(k, 0.2) for k in keys]
+    assert chosen == [rt.is_held_out(k, 0.2) for k in keys]
+    assert 0.18 < sum(chosen) / len(keys) < 0.22
+
+
+def test_questions_on_one_topic_land_on_the_same_side():
+    titles = {f"doc{i}_{part}": f"Topic {i}" for i in range(200) for part in range(3)}
+    questions = [rt.TrainingQuestion(f"q{i}_{part}", f"question {part} about topic {i}",
+                                     (f"doc{i}_{part}",))
+                 for i in range(200) for part in range(3)]
+    train_side, held_out = rt.split(questions, titles, 0.3)
+    train_topics = {titles[q.gold_ids[0]] for q in train_side}
+    held_topics = {titles[q.gold_ids[0]] for q in held_out}
+    assert held_topics and train_topics and not train_topics & held_topics
+    assert len(train_side) + len(held_out) == len(questions)
+
+
+def test_a_group_pairs_the_best_ranked_answer_with_other_documents_passages():
+    question = rt.TrainingQuestion("q", "What causes gout?", ("medquad:gout_1",))
+    hits = [_hit("medquad:gout_2", "Gout treatment", 1), _hit("medquad:gout_1", "Gout causes", 2),
+            _hit("medquad:gout_1", "Gout causes, part two", 3), _hit("x", "Arthritis", 4)]
+    group = rt.make_group(question, hits, size=3)
+    assert group == rt.Group("What causes gout?", "Gout causes", ("Gout treatment", "Arthritis"))
+
+
+def test_an_answer_named_by_pmid_is_recognised():
+    question = rt.TrainingQuestion("q", "Does aspirin prevent stroke?", ("12345",))
+    hits = [_hit("pubmed:9", "Other trial", 1), _hit("pubmed:12345", "Aspirin trial", 2, "12345")]
+    assert rt.make_group(question, hits, size=2).positive == "Aspirin trial"
+
+
+def test_no_group_when_the_answer_was_not_retrieved_or_negatives_run_short():
+    question = rt.TrainingQuestion("q", "What causes gout?", ("medquad:gout_1",))
+    assert rt.make_group(question, [_hit("a", "A", 1), _hit("b", "B", 2)], size=2) is None
+    assert rt.make_group(question, [_hit("medquad:gout_1", "G", 1)], size=2) is None
+
+
+def test_learning_rate_warms_up_then_falls_to_zero():
+    factors = [rt.warmup_then_linear(step, 100, 0.1) for step in range(100)]
+    assert factors[0] == pytest.approx(0.1) and factors[9] == pytest.approx(1.0)
+    assert factors[10:] == sorted(factors[10:], reverse=True) and factors[-1] < 0.02
+
+
+def test_mined_groups_come_from_hybrid_search_over_the_index(retriever, pubmedqa_docs):
+    doc = pubmedqa_docs[0]
+    question = rt.TrainingQuestion("q", doc.title, (doc.doc_id,))
+    groups, unusable = rt.mine(retriever, [question], rt.RerankTrainingSettings(group_size=4),
+                               progress=False)
+    assert unusable == 0
+    assert groups[0].positive.startswith(doc.title)
+    assert len(groups[0].negatives) == 3 and not any(doc.title in n for n in groups[0].negatives)
+
+
+def test_training_writes_a_float16_cross_encoder_that_reranks(settings, tmp_path):
+    groups = [rt.Group("What causes gout?", "Gout is caused by uric acid crystals in joints.",
+                       ("Asthma narrows the airways.",)),
+              rt.Group("How is asthma treated?", "Asthma is treated with inhaled steroids.",
+                       ("Gout flares are treated with colchicine.",))]
+    out = rt.train(groups, tmp_path / "reranker",
+                   rt.RerankTrainingSettings(group_size=2, max_length=64), settings.model_cache,
+                   progress=False, card={"note": "test"})
+    card = json.loads((out / "training.json").read_text())
+    assert card["groups"] == 2 and card["steps"] == 1 and card["note"] == "test"
+    with safe_open(str(out / "model.safetensors"), "pt") as weights:
+        first = weights.get_tensor(next(iter(weights.keys())))
+    assert str(first.dtype) == "torch.float16"
+    scores = Reranker(str(out), device="cpu").score("gout", ["uric acid", "airways"])
+    assert scores.shape == (2,) and str(scores.dtype) == "float32"
