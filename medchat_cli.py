@@ -189,7 +189,8 @@ def cmd_reranker(args: argparse.Namespace) -> int:
         model_cache=settings.model_cache,
     )
     train_settings = rt.RerankTrainingSettings(
-        base=args.base or settings.retrieval.embedder, epochs=args.epochs, seed=args.seed
+        kind=args.kind, base=args.base or settings.retrieval.embedder, epochs=args.epochs,
+        seed=args.seed,
     )
     groups, files = [], {}
     out = Path(args.out)
@@ -260,11 +261,13 @@ def parser() -> argparse.ArgumentParser:
     triage.add_argument("text")
     triage.set_defaults(func=cmd_triage)
 
-    rr = sub.add_parser("reranker", help="train a cross-encoder reranker on your question files")
+    rr = sub.add_parser("reranker", help="train a reranker on question files with known answers")
     rr.add_argument("action", choices=["train"])
     rr.add_argument("--questions", nargs="+", required=True,
                     help="question files (JSONL with question + gold_ids / gold_pmids)")
     rr.add_argument("--out", required=True, help="folder for the trained model")
+    rr.add_argument("--kind", choices=["bi-encoder", "cross-encoder"], default="bi-encoder",
+                    help="bi-encoder re-scorer (default; trains well on a CPU) or cross-encoder")
     rr.add_argument("--base", help="transformer to start from (default: the embedder)")
     rr.add_argument("--holdout", type=float, default=0.2,
                     help="fraction of topics kept out of training for benchmarking (default 0.2)")

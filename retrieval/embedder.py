@@ -21,6 +21,14 @@ def pick_device(device: str = "auto") -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def load_dtype(device: str):
+    """float32 on CPU, whatever the file stores (medchat ships float16 fine-tuned weights, and
+    CPUs compute float16 slowly); as stored on a GPU."""
+    import torch
+
+    return "auto" if device.startswith("cuda") else torch.float32
+
+
 class Embedder:
     """Maps text to L2-normalised float32 vectors, so inner product is cosine similarity.
 
@@ -42,7 +50,8 @@ class Embedder:
         self.batch_size = batch_size
         path = resolve(model, cache_dir or DEFAULT_CACHE)
         try:
-            self.model = SentenceTransformer(path, device=self.device, local_files_only=True)
+            self.model = SentenceTransformer(path, device=self.device, local_files_only=True,
+                                             model_kwargs={"dtype": load_dtype(self.device)})
         except OSError as exc:
             raise OSError(
                 f"could not load embedder {model!r} from local files: {exc}. Use a packaged "

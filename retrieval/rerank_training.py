@@ -1,9 +1,15 @@
-"""Train a cross-encoder reranker from a bi-encoder's weights on questions with known answers.
+"""Train a reranker from the embedder's weights on questions with known answers.
 
-No trained (biomedical) cross-encoder installs offline, so medchat grows its own: start from the
-embedder's transformer, add a one-logit head, and teach it to put each question's answer passage
-above the passages hybrid search confuses it with (hard negatives), with a listwise softmax loss
-over one positive and `group_size - 1` negatives.
+No trained (biomedical) reranker installs offline, so medchat grows its own, teaching it to put
+each question's answer passage above the passages hybrid search confuses it with (hard
+negatives), with a softmax loss over one positive and `group_size - 1` negatives. Two kinds:
+
+- "bi-encoder" (default): fine-tune a copy of the embedder; at search time it re-embeds the
+  question and the fused top n and rescores by cosine. It starts from a model that already
+  retrieves, so a CPU-sized run improves it; the index's vectors are not changed.
+- "cross-encoder": the embedder's transformer plus a new one-logit head reading question and
+  passage together. Stronger in principle, but it starts from an untrained head: on two CPU cores
+  its loss barely left chance level in 900 steps (see README), so it is for bigger machines.
 
 Evaluation must not see training topics: `split` holds out whole groups of questions, grouped by
 the title of their answer document (a MedQuAD topic; one article for PubMed), so a benchmark on
@@ -45,6 +51,7 @@ class Group:
 
 @dataclass(frozen=True)
 class RerankTrainingSettings:
+    kind: str = "bi-encoder"  # or "cross-encoder"
     base: str = "all-MiniLM-L6-v2"  # any transformer folder / id; the packaged MiniLM by default
     group_size: int = 6  # 1 positive + 5 hard negatives per question
     groups_per_step: int = 2
@@ -53,7 +60,14 @@ class RerankTrainingSettings:
     warmup: float = 0.1  # fraction of steps with a linearly rising learning rate
     max_length: int = 192  # tokens of question + passage the model reads (MiniLM: 256 max)
     candidates: int = 30  # hybrid hits mined per question for negatives
+    scale: float = 20.0  # bi-encoder: cosine x scale are the softmax logits
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("bi-encoder", "cross-encoder"):
+            raise ValueError(f"reranker kind: bi-encoder or cross-encoder, not {self.kind!r}")
+        if self.group_size < 2:
+            raise ValueError("group_size must be at least 2: one answer and one negative")
 
 
 def is_held_out(group_key: str, fraction: float) -> bool:
@@ -122,6 +136,49 @@ def warmup_then_linear(step: int, total: int, warmup: float) -> float:
     return max(0.0, (total - step) / max(1, total - ramp))
 
 
+def _cross_encoder(base: Path, settings: RerankTrainingSettings):
+    """(model to save, module to train, loss of a batch of groups)."""
+    import torch
+    from sentence_transformers import CrossEncoder
+
+    model = CrossEncoder(str(base), num_labels=1, max_length=settings.max_length, device="cpu",
+                         local_files_only=True)
+    net, tok = model.model, model.tokenizer
+
+    def loss(batch: Sequence[Group]):
+        pairs = [(g.question, text) for g in batch for text in (g.positive, *g.negatives)]
+        features = tok([q for q, _ in pairs], [t for _, t in pairs], truncation="only_second",
+                       max_length=settings.max_length, padding=True, return_tensors="pt")
+        logits = net(**features).logits.view(len(batch), settings.group_size)
+        return torch.nn.functional.cross_entropy(logits, torch.zeros(len(batch), dtype=torch.long))
+
+    return model, net, loss
+
+
+def _bi_encoder(base: Path, settings: RerankTrainingSettings):
+    """(model to save, module to train, loss): each question against every passage in the batch
+    (its own negatives and the other questions' passages)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(base), device="cpu", local_files_only=True,
+                                model_kwargs={"dtype": torch.float32})
+    model.max_seq_length = settings.max_length
+
+    def embed(texts: list[str]):
+        features = model.tokenize(texts)
+        return torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
+
+    def loss(batch: Sequence[Group]):
+        questions = embed([g.question for g in batch])
+        passages = embed([text for g in batch for text in (g.positive, *g.negatives)])
+        logits = questions @ passages.T * settings.scale
+        answers = torch.arange(len(batch)) * settings.group_size
+        return torch.nn.functional.cross_entropy(logits, answers)
+
+    return model, model, loss
+
+
 def train(
     groups: Sequence[Group],
     out_dir: Path,
@@ -130,23 +187,23 @@ def train(
     progress: bool = True,
     card: dict | None = None,
 ) -> Path:
-    """Fine-tune and save a sentence-transformers CrossEncoder folder at `out_dir`.
+    """Fine-tune and save a sentence-transformers model folder (SentenceTransformer or
+    CrossEncoder, by `settings.kind`) at `out_dir`.
 
     Weights are saved in float16 (half the size to ship); `retrieval.rerank.Reranker` loads them
-    back as float32. `card` (data, split, figures) is written beside them as training.json.
+    back as float32 on a CPU. `card` (data, split, figures) is written beside them as
+    training.json.
     """
     import torch
-    from sentence_transformers import CrossEncoder
     from tqdm import tqdm
 
     if not groups:
         raise ValueError("no training groups: no question had its answer among the candidates")
     random.seed(settings.seed)
     torch.manual_seed(settings.seed)
-    base = resolve(settings.base, cache_dir or DEFAULT_CACHE)
-    model = CrossEncoder(str(base), num_labels=1, max_length=settings.max_length, device="cpu",
-                         local_files_only=True)
-    net, tok = model.model, model.tokenizer
+    base = Path(resolve(settings.base, cache_dir or DEFAULT_CACHE))
+    build = _bi_encoder if settings.kind == "bi-encoder" else _cross_encoder
+    model, net, batch_loss = build(base, settings)
     optimizer = torch.optim.AdamW(net.parameters(), lr=settings.learning_rate, weight_decay=0.01)
     order = list(groups) * settings.epochs
     random.shuffle(order)
@@ -156,14 +213,10 @@ def train(
     )
     net.train()
     started, losses = time.perf_counter(), []
-    bar = tqdm(range(steps), desc="training reranker", unit="step", disable=not progress)
+    bar = tqdm(range(steps), desc=f"training {settings.kind}", unit="step", disable=not progress)
     for step in bar:
         batch = order[step * settings.groups_per_step : (step + 1) * settings.groups_per_step]
-        pairs = [(g.question, text) for g in batch for text in (g.positive, *g.negatives)]
-        features = tok([q for q, _ in pairs], [t for _, t in pairs], truncation="only_second",
-                       max_length=settings.max_length, padding=True, return_tensors="pt")
-        logits = net(**features).logits.view(len(batch), settings.group_size)
-        loss = torch.nn.functional.cross_entropy(logits, torch.zeros(len(batch), dtype=torch.long))
+        loss = batch_loss(batch)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         optimizer.step()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from evals.runner import Methods, table_rows
 from retrieval.rerank import Reranker
@@ -22,7 +21,7 @@ def test_a_reranking_system_is_also_compared_with_its_own_fused_ranking():
 
 @pytest.fixture(scope="module")
 def methods(retriever, settings, tmp_path_factory):
-    torch.manual_seed(0)
+    """A bi-encoder re-scorer from the packaged MiniLM: any reranker serves for naming rows."""
     folder = materialize(find_packaged("all-MiniLM-L6-v2"), tmp_path_factory.mktemp("models"))
     reranking = Retriever(retriever.index, retriever.embedder, settings.retrieval,
                           reranker=Reranker(str(folder), device="cpu"))

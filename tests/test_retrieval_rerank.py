@@ -1,8 +1,8 @@
-"""The optional cross-encoder stage, with a real sentence-transformers CrossEncoder.
+"""The optional reranking stage, with real sentence-transformers models of both kinds.
 
-No trained biomedical cross-encoder installs here (see ../shared/MODELS.md), so the test builds
-one from the packaged MiniLM weights with a freshly initialised, seeded scoring head: the stage's
-code path is real; its ranking quality is not what is tested.
+No trained cross-encoder installs here (see ../shared/MODELS.md), so these tests build one from
+the packaged MiniLM weights with a freshly initialised, seeded scoring head: the stage's code
+path is real; its ranking quality is not what is tested (see test_retrieval_rerank_training.py).
 """
 
 from __future__ import annotations
@@ -12,16 +12,39 @@ from dataclasses import replace
 import pytest
 import torch
 
-from retrieval.rerank import Reranker
+from retrieval.rerank import Reranker, model_kind
 from retrieval.retriever import QueryError, Retriever
 from retrieval.weights import find_packaged, materialize
 
 
 @pytest.fixture(scope="module")
-def reranker(tmp_path_factory):
+def minilm(tmp_path_factory):
+    return materialize(find_packaged("all-MiniLM-L6-v2"), tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="module")
+def reranker(minilm, tmp_path_factory):
+    from sentence_transformers import CrossEncoder
+
     torch.manual_seed(0)
-    folder = materialize(find_packaged("all-MiniLM-L6-v2"), tmp_path_factory.mktemp("models"))
+    folder = tmp_path_factory.mktemp("cross-encoder")
+    CrossEncoder(str(minilm), num_labels=1, local_files_only=True).save(str(folder))
     return Reranker(str(folder), device="cpu")
+
+
+def test_a_sentence_transformer_folder_is_a_bi_encoder_and_a_hub_id_a_cross_encoder(minilm):
+    assert model_kind(str(minilm)) == "bi-encoder"
+    assert model_kind("cross-encoder/ms-marco-MiniLM-L6-v2") == "cross-encoder"
+
+
+def test_a_saved_cross_encoder_loads_as_one(reranker):
+    assert reranker.kind == "cross-encoder"
+
+
+def test_a_bi_encoder_reranker_scores_by_cosine(minilm):
+    scores = Reranker(str(minilm), device="cpu").score(
+        "aspirin and stroke", ["aspirin reduced stroke", "knee surgery"])
+    assert scores.shape == (2,) and scores[0] > scores[1] and scores.max() <= 1.0 + 1e-5
 
 
 def test_reranker_scores_each_passage(reranker):

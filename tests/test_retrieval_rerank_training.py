@@ -73,18 +73,43 @@ def test_mined_groups_come_from_hybrid_search_over_the_index(retriever, pubmedqa
     assert len(groups[0].negatives) == 3 and not any(doc.title in n for n in groups[0].negatives)
 
 
-def test_training_writes_a_float16_cross_encoder_that_reranks(settings, tmp_path):
-    groups = [rt.Group("What causes gout?", "Gout is caused by uric acid crystals in joints.",
-                       ("Asthma narrows the airways.",)),
-              rt.Group("How is asthma treated?", "Asthma is treated with inhaled steroids.",
-                       ("Gout flares are treated with colchicine.",))]
-    out = rt.train(groups, tmp_path / "reranker",
-                   rt.RerankTrainingSettings(group_size=2, max_length=64), settings.model_cache,
-                   progress=False, card={"note": "test"})
+GROUPS = [rt.Group("What causes gout?", "Gout is caused by uric acid crystals in joints.",
+                   ("Asthma narrows the airways.",)),
+          rt.Group("How is asthma treated?", "Asthma is treated with inhaled steroids.",
+                   ("Gout flares are treated with colchicine.",))]
+
+
+@pytest.mark.parametrize("kind", ["bi-encoder", "cross-encoder"])
+def test_training_writes_float16_weights_that_load_as_a_reranker_of_that_kind(
+    kind, settings, tmp_path
+):
+    out = rt.train(GROUPS, tmp_path / kind,
+                   rt.RerankTrainingSettings(kind=kind, group_size=2, max_length=64),
+                   settings.model_cache, progress=False, card={"note": "test"})
     card = json.loads((out / "training.json").read_text())
     assert card["groups"] == 2 and card["steps"] == 1 and card["note"] == "test"
-    with safe_open(str(out / "model.safetensors"), "pt") as weights:
+    weights_file = next(out.rglob("model.safetensors"))
+    with safe_open(str(weights_file), "pt") as weights:
         first = weights.get_tensor(next(iter(weights.keys())))
     assert str(first.dtype) == "torch.float16"
-    scores = Reranker(str(out), device="cpu").score("gout", ["uric acid", "airways"])
+    reranker = Reranker(str(out), device="cpu")
+    assert reranker.kind == kind
+    scores = reranker.score("gout", ["uric acid", "airways"])
     assert scores.shape == (2,) and str(scores.dtype) == "float32"
+
+
+def test_a_fine_tuned_bi_encoder_ranks_its_training_answers_first(settings, tmp_path):
+    out = rt.train(GROUPS * 4, tmp_path / "bi",
+                   rt.RerankTrainingSettings(group_size=2, max_length=64, epochs=2),
+                   settings.model_cache, progress=False)
+    reranker = Reranker(str(out), device="cpu")
+    for group in GROUPS:
+        positive, negative = reranker.score(group.question, [group.positive, *group.negatives])
+        assert positive > negative
+
+
+def test_an_unknown_kind_or_a_group_without_negatives_is_refused():
+    with pytest.raises(ValueError, match="kind"):
+        rt.RerankTrainingSettings(kind="colbert")
+    with pytest.raises(ValueError, match="group_size"):
+        rt.RerankTrainingSettings(group_size=1)
