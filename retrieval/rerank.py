@@ -4,6 +4,8 @@ Two kinds, told apart by the model folder: a cross-encoder (a sentence-transform
 question and passage read together, one relevance logit) or a bi-encoder re-scorer (a
 SentenceTransformer, e.g. one `medchat reranker train --kind bi-encoder` fine-tuned: the cosine of
 question and passage embedded on the fly). The index's own vectors are never touched.
+A bi-encoder may also be a LoRA adapter folder (`reranker.json` names its base model), so a
+trained reranker ships in about a megabyte over the verified packaged weights.
 """
 
 from __future__ import annotations
@@ -17,6 +19,29 @@ from retrieval.embedder import Embedder, load_dtype, pick_device
 from retrieval.weights import DEFAULT_CACHE, resolve
 
 KINDS = ("cross-encoder", "bi-encoder")
+ADAPTER_CONFIG = "reranker.json"  # marks a folder holding only an adapter, and names its base
+
+
+def lora_config(rank: int):
+    from peft import LoraConfig
+
+    return LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.1,
+                      target_modules=["query", "key", "value", "dense"])
+
+
+def add_lora(model, rank: int, adapter: Path | None = None) -> None:
+    """Put LoRA layers on a SentenceTransformer's attention and feed-forward projections, in
+    place; only they stay trainable. `adapter` (a saved folder) loads their trained weights."""
+    from peft import LoraConfig, inject_adapter_in_model, set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    net = model[0].auto_model
+    config = LoraConfig.from_pretrained(str(adapter)) if adapter else lora_config(rank)
+    inject_adapter_in_model(config, net)
+    for name, param in net.named_parameters():
+        param.requires_grad = "lora_" in name
+    if adapter:
+        set_peft_model_state_dict(net, load_file(str(adapter / "adapter_model.safetensors")))
 
 
 def _json(path: Path) -> dict:
@@ -29,6 +54,8 @@ def model_kind(path: str) -> str:
     folder = Path(path)
     if not folder.is_dir():
         return "cross-encoder"
+    if (folder / ADAPTER_CONFIG).is_file():
+        return _json(folder / ADAPTER_CONFIG)["kind"]
     if _json(folder / "config_sentence_transformers.json").get("model_type") == "CrossEncoder":
         return "cross-encoder"
     architectures = _json(folder / "config.json").get("architectures") or []
@@ -45,7 +72,13 @@ class Reranker:
         path = resolve(model, cache_dir or DEFAULT_CACHE)
         self.kind = model_kind(path)
         device = pick_device(device)
-        if self.kind == "bi-encoder":
+        adapter = _json(Path(path) / ADAPTER_CONFIG)
+        if adapter:  # a LoRA adapter over packaged (sha256-verified) or local base weights
+            self.model = Embedder(adapter["base"], device, cache_dir)
+            self.model.model.max_seq_length = adapter.get("max_length", 256)
+            add_lora(self.model.model, 0, Path(path))
+            self.model.model.eval()
+        elif self.kind == "bi-encoder":
             self.model = Embedder(model, device, cache_dir)
         else:
             from sentence_transformers import CrossEncoder

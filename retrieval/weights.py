@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_CACHE = Path.home() / ".cache" / "medchat" / "models"  # when no settings name one
+SHIPPED_DIR = Path(__file__).with_name("rerankers")  # small trained adapters kept in the repo
 
 
 class WeightsError(RuntimeError):
@@ -179,10 +180,13 @@ def materialize(model: PackagedModel, cache_dir: Path) -> Path:
 
 
 def resolve(name: str, cache_dir: Path) -> str:
-    """A loadable path for a packaged model name, else the name unchanged (folder or hub id)."""
+    """A loadable path for a packaged or shipped model name, else the name unchanged (folder or
+    hub id)."""
     model = find_packaged(name)
     if model is not None:
         return str(materialize(model, cache_dir))
+    if name and "/" not in name and not name.startswith(".") and (SHIPPED_DIR / name).is_dir():
+        return str(SHIPPED_DIR / name)
     if os.path.exists(os.path.expanduser(name)):
         return os.path.expanduser(name)
     return name

@@ -108,8 +108,25 @@ def test_a_fine_tuned_bi_encoder_ranks_its_training_answers_first(settings, tmp_
         assert positive > negative
 
 
+def test_a_lora_adapter_is_saved_alone_and_reranks_over_the_verified_base(settings, tmp_path):
+    out = rt.train(GROUPS * 4, tmp_path / "lora",
+                   rt.RerankTrainingSettings(group_size=2, max_length=64, lora_rank=4, epochs=2,
+                                             learning_rate=1e-3),
+                   settings.model_cache, progress=False)
+    assert not (out / "model.safetensors").exists()
+    assert (out / "adapter_model.safetensors").stat().st_size < 2_000_000
+    assert json.loads((out / "reranker.json").read_text())["base"] == "all-MiniLM-L6-v2"
+    reranker = Reranker(str(out), device="cpu", cache_dir=settings.model_cache)
+    assert reranker.kind == "bi-encoder"
+    for group in GROUPS:
+        positive, negative = reranker.score(group.question, [group.positive, *group.negatives])
+        assert positive > negative
+
+
 def test_an_unknown_kind_or_a_group_without_negatives_is_refused():
     with pytest.raises(ValueError, match="kind"):
         rt.RerankTrainingSettings(kind="colbert")
     with pytest.raises(ValueError, match="group_size"):
         rt.RerankTrainingSettings(group_size=1)
+    with pytest.raises(ValueError, match="lora_rank"):
+        rt.RerankTrainingSettings(kind="cross-encoder", lora_rank=8)
