@@ -190,7 +190,7 @@ def cmd_reranker(args: argparse.Namespace) -> int:
     )
     train_settings = rt.RerankTrainingSettings(
         kind=args.kind, base=args.base or settings.retrieval.embedder, epochs=args.epochs,
-        lora_rank=args.lora_rank, seed=args.seed,
+        lora_rank=args.lora_rank if args.kind == "bi-encoder" else 0, seed=args.seed,
     )
     groups, files = [], {}
     out = Path(args.out)
@@ -274,7 +274,8 @@ def parser() -> argparse.ArgumentParser:
     rr.add_argument("--limit", type=int, help="read only the first N questions of each file")
     rr.add_argument("--max-groups", type=int, help="train on at most N questions per file")
     rr.add_argument("--lora-rank", type=int, default=16,
-                    help="bi-encoder: train a LoRA adapter of this rank (~1 MB); 0 = all weights")
+                    help="bi-encoder only: train a LoRA adapter of this rank (~1 MB); "
+                         "0 = all weights")
     rr.add_argument("--epochs", type=int, default=1)
     rr.add_argument("--seed", type=int, default=0)
     rr.add_argument("--index-name")

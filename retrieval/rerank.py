@@ -40,8 +40,13 @@ def add_lora(model, rank: int, adapter: Path | None = None) -> None:
     inject_adapter_in_model(config, net)
     for name, param in net.named_parameters():
         param.requires_grad = "lora_" in name
-    if adapter:
+    if adapter:  # trained weights, merged into the base: inference as fast as without LoRA
+        from peft.tuners.lora import LoraLayer
+
         set_peft_model_state_dict(net, load_file(str(adapter / "adapter_model.safetensors")))
+        for module in net.modules():
+            if isinstance(module, LoraLayer):
+                module.merge()
 
 
 def _json(path: Path) -> dict:

@@ -84,7 +84,8 @@ def test_training_writes_float16_weights_that_load_as_a_reranker_of_that_kind(
     kind, settings, tmp_path
 ):
     out = rt.train(GROUPS, tmp_path / kind,
-                   rt.RerankTrainingSettings(kind=kind, group_size=2, max_length=64),
+                   rt.RerankTrainingSettings(kind=kind, group_size=2, max_length=64, lora_rank=0,
+                                             groups_per_step=2),
                    settings.model_cache, progress=False, card={"note": "test"})
     card = json.loads((out / "training.json").read_text())
     assert card["groups"] == 2 and card["steps"] == 1 and card["note"] == "test"
@@ -100,7 +101,8 @@ def test_training_writes_float16_weights_that_load_as_a_reranker_of_that_kind(
 
 def test_a_fine_tuned_bi_encoder_ranks_its_training_answers_first(settings, tmp_path):
     out = rt.train(GROUPS * 4, tmp_path / "bi",
-                   rt.RerankTrainingSettings(group_size=2, max_length=64, epochs=2),
+                   rt.RerankTrainingSettings(group_size=2, max_length=64, epochs=2, lora_rank=0,
+                                             groups_per_step=2, learning_rate=1e-4),
                    settings.model_cache, progress=False)
     reranker = Reranker(str(out), device="cpu")
     for group in GROUPS:
@@ -111,7 +113,7 @@ def test_a_fine_tuned_bi_encoder_ranks_its_training_answers_first(settings, tmp_
 def test_a_lora_adapter_is_saved_alone_and_reranks_over_the_verified_base(settings, tmp_path):
     out = rt.train(GROUPS * 4, tmp_path / "lora",
                    rt.RerankTrainingSettings(group_size=2, max_length=64, lora_rank=4, epochs=2,
-                                             learning_rate=1e-3),
+                                             groups_per_step=2, learning_rate=1e-3),
                    settings.model_cache, progress=False)
     assert not (out / "model.safetensors").exists()
     assert (out / "adapter_model.safetensors").stat().st_size < 2_000_000
@@ -125,8 +127,10 @@ def test_a_lora_adapter_is_saved_alone_and_reranks_over_the_verified_base(settin
 
 def test_an_unknown_kind_or_a_group_without_negatives_is_refused():
     with pytest.raises(ValueError, match="kind"):
-        rt.RerankTrainingSettings(kind="colbert")
+        rt.RerankTrainingSettings(kind="colbert", lora_rank=0)
     with pytest.raises(ValueError, match="group_size"):
         rt.RerankTrainingSettings(group_size=1)
+    assert rt.RerankTrainingSettings().lr == 3e-4
+    assert rt.RerankTrainingSettings(lora_rank=0).lr == 2e-5
     with pytest.raises(ValueError, match="lora_rank"):
         rt.RerankTrainingSettings(kind="cross-encoder", lora_rank=8)
