@@ -88,8 +88,15 @@ class Reranker:
         else:
             from sentence_transformers import CrossEncoder
 
-            self.model = CrossEncoder(path, device=device, local_files_only=True,
-                                      model_kwargs={"dtype": load_dtype(device)})
+            try:
+                self.model = CrossEncoder(path, device=device, local_files_only=True,
+                                          model_kwargs={"dtype": load_dtype(device)})
+            except OSError as exc:
+                raise OSError(
+                    f"could not load reranker {model!r} from local files ({exc}). Use the "
+                    "shipped medchat-rerank-minilm, a local model folder, a Hugging Face id you "
+                    "have downloaded before, or reranker = \"\" to switch reranking off."
+                ) from exc
 
     def score(self, query: str, texts: list[str]) -> np.ndarray:
         """Higher is more relevant; comparable within one query's list only."""

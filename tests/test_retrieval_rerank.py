@@ -86,3 +86,8 @@ def test_hits_past_the_reranked_top_n_keep_their_fused_order(retriever, reranker
 def test_asking_to_rerank_without_a_reranker_is_a_query_error(retriever):
     with pytest.raises(QueryError, match="no reranker"):
         retriever.search("statins", rerank=True)
+
+
+def test_an_unknown_reranker_is_refused_with_what_to_use_instead(tmp_path):
+    with pytest.raises(OSError, match="medchat-rerank-minilm"):
+        Reranker("no-such-reranker-model", device="cpu", cache_dir=tmp_path)
