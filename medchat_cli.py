@@ -182,6 +182,8 @@ def cmd_reranker(args: argparse.Namespace) -> int:
     from retrieval import rerank_training as rt
     from retrieval.retriever import Retriever
 
+    if not 0 <= args.holdout < 1:
+        raise ValueError(f"--holdout is a fraction of topics in [0, 1), got {args.holdout}")
     settings = _settings(args)
     ensure_index(settings)
     retriever = Retriever.load(

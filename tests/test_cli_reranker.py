@@ -28,3 +28,10 @@ def test_reranker_train_writes_an_adapter_and_the_held_out_questions(
     held = (out / counts["held_out_file"]).read_text().splitlines()
     assert len(held) == counts["held_out"]
     assert Reranker(str(out), device="cpu", cache_dir=settings.model_cache).kind == "bi-encoder"
+
+
+def test_a_holdout_outside_zero_to_one_is_a_usage_error(tmp_path, capsys):
+    status = main(["reranker", "train", "--questions", str(tmp_path / "q.jsonl"),
+                   "--out", str(tmp_path / "r"), "--holdout", "1.5"])
+    assert status == 2
+    assert "--holdout" in capsys.readouterr().err
