@@ -29,24 +29,31 @@ def lora_config(rank: int):
                       target_modules=["query", "key", "value", "dense"])
 
 
-def add_lora(model, rank: int, adapter: Path | None = None) -> None:
-    """Put LoRA layers on a SentenceTransformer's attention and feed-forward projections, in
-    place; only they stay trainable. `adapter` (a saved folder) loads their trained weights."""
+def add_lora(model, rank: int) -> None:
+    """Put fresh LoRA layers on a SentenceTransformer's attention and feed-forward projections,
+    in place; only they stay trainable."""
+    from peft import inject_adapter_in_model
+
+    net = model[0].auto_model
+    inject_adapter_in_model(lora_config(rank), net)
+    for name, param in net.named_parameters():
+        param.requires_grad = "lora_" in name
+
+
+def apply_adapter(model, folder: Path) -> None:
+    """Load a saved adapter into a SentenceTransformer and merge it into the base weights, so
+    inference runs as fast as without LoRA."""
     from peft import LoraConfig, inject_adapter_in_model, set_peft_model_state_dict
+    from peft.tuners.lora import LoraLayer
     from safetensors.torch import load_file
 
     net = model[0].auto_model
-    config = LoraConfig.from_pretrained(str(adapter)) if adapter else lora_config(rank)
-    inject_adapter_in_model(config, net)
-    for name, param in net.named_parameters():
-        param.requires_grad = "lora_" in name
-    if adapter:  # trained weights, merged into the base: inference as fast as without LoRA
-        from peft.tuners.lora import LoraLayer
-
-        set_peft_model_state_dict(net, load_file(str(adapter / "adapter_model.safetensors")))
-        for module in net.modules():
-            if isinstance(module, LoraLayer):
-                module.merge()
+    inject_adapter_in_model(LoraConfig.from_pretrained(str(folder)), net)
+    set_peft_model_state_dict(net, load_file(str(folder / "adapter_model.safetensors")))
+    for module in net.modules():
+        if isinstance(module, LoraLayer):
+            module.merge()
+    model.eval()
 
 
 def _json(path: Path) -> dict:
@@ -81,8 +88,7 @@ class Reranker:
         if adapter:  # a LoRA adapter over packaged (sha256-verified) or local base weights
             self.model = Embedder(adapter["base"], device, cache_dir)
             self.model.model.max_seq_length = adapter.get("max_length", 256)
-            add_lora(self.model.model, 0, Path(path))
-            self.model.model.eval()
+            apply_adapter(self.model.model, Path(path))
         elif self.kind == "bi-encoder":
             self.model = Embedder(model, device, cache_dir)
         else:

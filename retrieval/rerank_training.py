@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from retrieval.hits import Hit
-from retrieval.rerank import ADAPTER_CONFIG, add_lora, lora_config
+from retrieval.rerank import ADAPTER_CONFIG, KINDS, add_lora, lora_config
 from retrieval.weights import DEFAULT_CACHE, resolve
 
 
@@ -74,8 +74,8 @@ class RerankTrainingSettings:
         return self.learning_rate or (3e-4 if self.lora_rank else 2e-5)
 
     def __post_init__(self) -> None:
-        if self.kind not in ("bi-encoder", "cross-encoder"):
-            raise ValueError(f"reranker kind: bi-encoder or cross-encoder, not {self.kind!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"reranker kind: {' or '.join(KINDS)}, not {self.kind!r}")
         if self.group_size < 2:
             raise ValueError("group_size must be at least 2: one answer and one negative")
         if self.lora_rank and self.kind != "bi-encoder":
