@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.triage import assess, default_rulebook
+from assistant.triage import assess, default_rulebook, evaluate
+from assistant.triage.red_flags import parse_rulebook
 
 EMERGENCY_PHRASINGS = {
     "chest_pain_with_warning_features": [
@@ -181,3 +182,185 @@ def test_every_rule_is_documented():
 
 def test_a_past_event_in_a_relative_is_not_a_current_red_flag():
     assert assess("His mother had a stroke and he has a mild cough.").red_flags == []
+
+
+# ---- how patients write (issue 17) -------------------------------------------------------------
+# Each phrasing below was written for these tests from how patients describe the sign (NHS lay
+# descriptions as the model); none comes from an evaluation set.
+
+LAY_PARAPHRASES = {
+    "stroke_signs": ["his face looks droopy on one side", "her smile has gone all lopsided"],
+    "nonblanching_rash": ["the spots are still there when I press a glass on them",
+                          "tiny purple pinprick spots on her legs"],
+    "severe_breathing_difficulty": ["he can only get out a few words between breaths",
+                                    "the baby is sucking in under her ribs"],
+    "heavy_bleeding": ["his poo is black and sticky like tar", "he's been throwing up blood"],
+    "chest_pain_with_warning_features": [
+        "a heavy feeling in the middle of my chest and I feel sick",
+        "feels like something heavy is sitting on my chest and my jaw aches",
+    ],
+    "fever_with_meningism_or_nonblanching_rash": ["I'm burning up and my neck is stiff",
+                                                  "temp 39.4 and bright light hurts my eyes"],
+    "suicidal_thoughts": ["I've been saving up my tablets to take them all",
+                          "everyone would be better off without me"],
+    "altered_consciousness": ["he's talking nonsense and is really drowsy"],
+    "seizure": ["his eyes rolled back and he was jerking all over"],
+    "airway_swelling": ["my lips have blown up and my tongue feels too big"],
+    "poisoning_or_overdose": ["my toddler has eaten some of grandma's tablets"],
+    "cauda_equina_signs": ["I can't feel my bum when I wipe"],
+    "sudden_vision_loss": ["I suddenly can't see out of my left eye"],
+    "thunderclap_headache": ["a headache out of nowhere, like being hit with a bat"],
+}
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "text"),
+    [(rule_id, text) for rule_id, texts in LAY_PARAPHRASES.items() for text in texts],
+)
+def test_lay_paraphrase_fires_the_emergency_rule(rule_id, text):
+    assert rule_id in assess(text).red_flags
+
+
+def test_writhing_in_pain_is_severe_pain():
+    assert "severe_pain" in {h.rule_id for h in evaluate("writhing in pain with my side")}
+
+
+def test_fever_without_the_word_is_a_fever():
+    assert "infant_fever_under_3_months" in assess("my 5 week old is hot to the touch").red_flags
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "text"),
+    [
+        ("severe_breathing_difficulty", "i cant breathe"),
+        ("altered_consciousness", "he wont wake up"),
+        ("altered_consciousness", "she isnt responding"),
+        ("pregnancy_bleeding", "im 8 weeks pregnant and bleeding"),
+    ],
+)
+def test_apostrophe_less_form_fires_the_rule(rule_id, text):
+    assert rule_id in assess(text).red_flags
+
+
+def test_apostrophe_less_negation_still_negates():
+    assert assess("i dont have chest pain or sweating").red_flags == []
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "text"),
+    [
+        ("chest_pain_with_warning_features", "my chest is really tight and I'm sweating"),
+        ("stroke_signs", "his face has kind of dropped"),
+        ("fever_with_meningism_or_nonblanching_rash", "a fever and her neck is very stiff"),
+    ],
+)
+def test_filler_words_inside_a_phrase_still_fire(rule_id, text):
+    assert rule_id in assess(text).red_flags
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "text"),
+    [
+        ("seizure", "he is having a siezure"),
+        ("airway_swelling", "my lips are swolen"),
+        ("severe_breathing_difficulty", "she is strugling to breathe"),
+    ],
+)
+def test_a_typo_in_a_rule_word_still_fires(rule_id, text):
+    assert rule_id in assess(text).red_flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a seizure as a child and now I have a cold",
+        "I took an overdose years ago, now I have a sore throat",
+        "history of heavy bleeding, now a cough",
+    ],
+)
+def test_a_past_event_is_not_a_current_red_flag(text):
+    assert assess(text).red_flags == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My mum had a seizure. I have a headache",
+        "seizures run in my family and I have a cough",
+        "family history of seizures, I have a cough",
+    ],
+)
+def test_a_relatives_illness_is_not_the_patients_red_flag(text):
+    assert assess(text).red_flags == []
+
+
+def test_a_carer_describing_the_patient_now_fires():
+    assert "chest_pain_with_warning_features" in assess(
+        "my dad is sweating with chest pain right now"
+    ).red_flags
+
+
+def test_a_relatives_stroke_told_as_happening_now_fires():
+    assert "stroke_signs" in assess("my grandma had a stroke this morning").red_flags
+
+
+def test_a_history_condition_still_counts_in_the_past():
+    text = "I had a kidney transplant 5 years ago and now have a fever"
+    assert "fever_during_chemotherapy" in assess(text).red_flags
+
+
+def _fired(text: str) -> set[str]:
+    return {h.rule_id for h in evaluate(text)}
+
+
+def test_a_lump_after_a_knock_gets_no_lump_referral():
+    assert "new_lump" not in _fired("I have a lump on my shin after a knock yesterday")
+
+
+def test_a_swollen_gland_with_a_cold_gets_no_lump_referral():
+    assert "new_lump" not in _fired("a lump in my neck since a sore throat last week")
+
+
+def test_an_unexplained_lump_gets_a_referral():
+    assert "new_lump" in _fired("I found a lump in my breast")
+
+
+def test_a_cold_elsewhere_does_not_explain_a_breast_lump():
+    assert "new_lump" in _fired("I have a cold and found a lump in my breast")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't breathe through my nose because of this cold",
+        "I cut myself shaving",
+        "I ate a whole box of chocolates and feel sick",
+        "I'm worried about having a stroke",
+        "it's boiling hot today",
+    ],
+)
+def test_everyday_wording_is_not_a_red_flag(text):
+    assert assess(text).red_flags == []
+
+
+def test_an_emergency_rule_with_unless_is_rejected():
+    data = {"terms": {"a": ["a"]}, "rule": [{
+        "id": "x", "level": "emergency", "reason": "r", "source": "s", "all": ["a"],
+        "unless": [["a"]]}]}
+    with pytest.raises(ValueError, match="unless"):
+        parse_rulebook(data)
+
+
+def test_an_include_brings_in_another_groups_patterns():
+    book = parse_rulebook({"terms": {"a": ["alpha"], "b": ["@a", "beta"]}, "rule": []})
+    assert book.terms["b"].search("alpha")
+
+
+def test_an_include_of_an_undefined_group_is_rejected():
+    with pytest.raises(ValueError, match="undefined"):
+        parse_rulebook({"terms": {"b": ["@a"]}, "rule": []})
+
+
+def test_past_counts_must_name_defined_groups():
+    with pytest.raises(ValueError, match="past_counts"):
+        parse_rulebook({"scope": {"past_counts": ["zz"]}, "terms": {"a": ["a"]}, "rule": []})

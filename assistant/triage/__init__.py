@@ -1,16 +1,25 @@
 """Patient triage intake: history taking, red-flag rules, level of care, clinician summary.
 
 Public API:
-- `assess(text, state=None, model=None) -> TriageResult` triages a free-text case description.
-- `IntakeSession().reply(message) -> IntakeTurn` runs the multi-turn intake conversation.
+- `assess(text, state=None, model=None, signs=None) -> TriageResult` triages a free-text case.
+- `IntakeSession(model=None, signs=None).reply(message) -> IntakeTurn` runs the multi-turn
+  intake conversation (complaint protocols, crisis handling, safe defaults).
 - `build_summary(state, result)`, `to_json`, `to_text`, `export_summary`, `SUMMARY_SCHEMA`.
 """
 
 from assistant.triage.decision import TriageResult, assess
-from assistant.triage.intake import IntakeState, next_questions, update_state
+from assistant.triage.intake import IntakeState, update_state
 from assistant.triage.levels import LEVELS, three_level
+from assistant.triage.protocols import default_protocols, detect_families
+from assistant.triage.questions import next_questions
 from assistant.triage.red_flags import default_rulebook, evaluate
-from assistant.triage.session import EMERGENCY_MESSAGE, IntakeSession, IntakeTurn, advance
+from assistant.triage.session import (
+    CRISIS_MESSAGE,
+    EMERGENCY_MESSAGE,
+    IntakeSession,
+    IntakeTurn,
+    advance,
+)
 from assistant.triage.summary import (
     SUMMARY_SCHEMA,
     build_summary,
@@ -21,6 +30,7 @@ from assistant.triage.summary import (
 )
 
 __all__ = [
+    "CRISIS_MESSAGE",
     "EMERGENCY_MESSAGE",
     "LEVELS",
     "SUMMARY_SCHEMA",
@@ -31,7 +41,9 @@ __all__ = [
     "advance",
     "assess",
     "build_summary",
+    "default_protocols",
     "default_rulebook",
+    "detect_families",
     "evaluate",
     "export_summary",
     "next_questions",

@@ -46,6 +46,7 @@ _AGE_PATTERNS = (
     re.compile(r"\b(\d{1,3})\s*(?:yo|y/o|y\.o\.|yrs? old)\b"),
 )
 _NEWBORN = re.compile(r"\bnew-?born\b|\bneonate\b")
+_BABY = re.compile(r"\b(?:baby|infant|new-?born|neonate)\b")
 _CHILD_WORDS = re.compile(
     r"\b(?:my|our|her|his|their) (?:son|daughter|child|kid|baby|toddler|little one|boy|girl)\b|"
     r"\b(?:baby|infant|toddler|newborn|boy|girl|child)\b"
@@ -53,10 +54,37 @@ _CHILD_WORDS = re.compile(
 _MALE = re.compile(r"\b(?:man|male|boy|gentleman|mr|son|husband|father|dad|brother|m)\b")
 _FEMALE = re.compile(r"\b(?:woman|female|girl|lady|mrs|ms|miss|daughter|wife|mother|mum|mom|"
                      r"sister|f)\b")
-_SEX_NOUN = re.compile(r"\b(?:man|male|boy|gentleman|mr|woman|female|girl|lady|mrs|ms)\b")
+# A duration right after one of these belongs to a past event or a long-term condition
+# ("heart attack 10 years ago", "diabetes for 10 years"), not to the current complaint.
+_PAST_EVENT = re.compile(
+    r"\b(?:heart attack|stroke|surgery|operation|op|diagnos\w*|fractur\w*|broke|broken|"
+    r"accident|born|birth|transplant|bypass|stents?|replacement|hysterectomy|removed|treated|"
+    r"treatment|chemo\w*|radiotherapy|admitted|hospital\w*|diabet\w*|asthma|copd|epilep\w*|"
+    r"hypertensi\w*|high blood pressure|cancer|miscarriage|pregnan\w*|history of|previous\w*|"
+    r"used to|smok\w*|quit|married|moved|retired|died|passed away|divorced|clots?|dvt|"
+    r"embolism|pneumonia|sepsis)\b"
+)
+_COMPLAINT_ONSET = re.compile(
+    r"\b(?:started|began|begun|start|came on|come on|since|onset|noticed|been having|"
+    r"been getting|woke|developed|ongoing|lasting|had it|it's been|it has been)\b"
+)
+PAST_EVENT_WINDOW_WORDS = 4
+_FRAIL = re.compile(
+    r"\b(?:frail\w*|housebound|bed-?bound|care home|nursing home|walking frame|zimmer|"
+    r"needs? help (?:with|to) (?:walk|wash|dress|get about)\w*)\b"
+)
+_SEX_NOUN = re.compile(
+    r"\b(?:man|male|boy|son|gentleman|mr|woman|female|girl|daughter|lady|mrs|ms)\b"
+)
 _PREGNANT = {"pregnancy": compile_group([
     r"pregnan\w*", r"\d+ weeks? pregnant", r"expecting (a baby|twins)", r"i'?m expecting",
     r"gravid\w*", r"antenatal", r"trimester"])}
+# "I'm 36 weeks" means pregnant; "36 weeks, baby is quiet" too, at the start of a message.
+_WEEKS_ALONG = re.compile(
+    r"(?:^|\b(?:i'?m|im|i am|she'?s|she is|at)\s+)(\d{1,2})\s*(?:weeks?|wks?)\b"
+    r"(?!\s*(?:old|ago|of|into|post|since|now|later|after|before|in a row|running))"
+)
+PREGNANCY_WEEKS = (4, 42)
 _NOT_PREGNANT = re.compile(r"\b(?:can'?t|cannot|couldn'?t) (?:possibly )?be pregnant\b|"
                            r"\bpregnancy test (?:was |is )?negative\b")
 _SUDDEN = re.compile(r"\b(?:sudden\w*|abrupt\w*|all of a sudden|out of nowhere|came on "
@@ -64,10 +92,28 @@ _SUDDEN = re.compile(r"\b(?:sudden\w*|abrupt\w*|all of a sudden|out of nowhere|c
 _GRADUAL = re.compile(r"\b(?:gradual\w*|slowly|bit by bit|built up|crept up|over time)\b")
 _SCORE = re.compile(r"\b(\d{1,2})\s*(?:/|out of)\s*10\b")
 _SEVERITY_WORDS = (
-    ("severe", re.compile(r"\b(?:severe|worst|excruciating|unbearable|agony|terrible|"
-                          r"very bad|really bad)\b")),
+    ("severe", re.compile(r"\b(?:severe|worst|excruciating|unbearable|agony|terrible|awful|"
+                          r"horrendous|horrible|killing me|(?:very|really|so|pretty) "
+                          r"(?:bad|painful))\b")),
     ("moderate", re.compile(r"\b(?:moderate|quite bad|fairly bad)\b")),
     ("mild", re.compile(r"\b(?:mild|slight|a bit|a little|not (?:too|that|very) bad)\b")),
+)
+
+
+SEVERE_SCORE = 7  # pain or distress scored 7/10 or more counts as severe
+_BARE_SCORE = re.compile(
+    r"\s*(?:(?:about|around|maybe|probably|like|a|an|it'?s|its|i'?d say|say|roughly|at least|"
+    r"prob|um+|er+|well)\s+)*(\d{1,2})(?:\s*(?:/|out of)\s*10)?\s*[.!]?\s*"
+)
+# A score at the end of a clause of a longer answer ("..., maybe a 4"), never a count of units.
+_SCORE_IN_ANSWER = re.compile(
+    r"(?:^|[,;]|\b(?:maybe|about|around|roughly|probably|like|say|a|an|is|it'?s|its))\s*"
+    r"(\d{1,2})(?:\s*(?:/|out of)\s*10)?(?=\s*(?:[,.;!]|$))"
+)
+_BARE_AGE = re.compile(
+    rf"\s*(?:(?:he|she|they|it)(?:'s| is| are)|i'?m|i am|about|around|nearly|almost|just|only|"
+    rf"aged?|turned)?\s*(\d{{1,3}}(?:\.\d)?|{_NUM[1:-1]})\s*-?\s*"
+    r"(years?|yrs?|months?|mo|weeks?|wks?|days?)?\b(?!\s*(?:/|out of|%|ago))"
 )
 
 
@@ -91,6 +137,11 @@ def age_years(text: str) -> float | None:
 def mentions_child(text: str) -> bool:
     """True when the text is about a child ("my son", "a baby", "a 4-year-old boy")."""
     return bool(_CHILD_WORDS.search(normalise(text)))
+
+
+def mentions_baby(text: str) -> bool:
+    """True when the text is about a baby ("my baby", "an infant", "a newborn")."""
+    return bool(_BABY.search(normalise(text)))
 
 
 def sex(text: str) -> str | None:
@@ -119,11 +170,24 @@ def pregnant(text: str) -> bool | None:
     found = find_mentions(t, _PREGNANT)
     if "pregnancy" in found.present:
         return True
+    weeks = _WEEKS_ALONG.search(t)
+    if weeks and PREGNANCY_WEEKS[0] <= int(weeks.group(1)) <= PREGNANCY_WEEKS[1]:
+        return True
     return False if "pregnancy" in found.denied else None
 
 
+def _past_event(text: str, start: int) -> bool:
+    """True when the duration starting at `start` dates a past event or a long-term condition:
+    one of those is named just before it and no complaint-onset word comes after that."""
+    before = re.split(r"[.;:!?\n]", text[:start])[-1].split()[-PAST_EVENT_WINDOW_WORDS:]
+    window = " ".join(before)
+    events = list(_PAST_EVENT.finditer(window))
+    return bool(events) and not _COMPLAINT_ONSET.search(window[events[-1].end():])
+
+
 def duration_days(text: str) -> float | None:
-    """How long the problem has lasted, in days, from the first duration phrase in the text."""
+    """How long the current complaint has lasted, in days, from the first duration phrase that
+    belongs to it ("since yesterday"), skipping past events ("heart attack 10 years ago")."""
     t = normalise(text)
     found = []
     for pattern in _DURATION_PATTERNS:
@@ -131,10 +195,9 @@ def duration_days(text: str) -> float | None:
             count = _number(m.group(1)) if m.group(1) else 1.0
             found.append((m.start(), count * _UNIT_DAYS[m.group(2)]))
     for pattern, days in _RELATIVE_DAYS:
-        m = pattern.search(t)
-        if m:
-            found.append((m.start(), days))
-    return round(min(found)[1], 3) if found else None
+        found.extend((m.start(), days) for m in pattern.finditer(t))
+    current = [(start, days) for start, days in found if not _past_event(t, start)]
+    return round(min(current)[1], 3) if current else None
 
 
 def bare_duration_days(text: str) -> float | None:
@@ -166,8 +229,31 @@ def severity(text: str) -> str | None:
 
 
 def bare_score(text: str) -> str | None:
-    """A direct answer to "0 to 10?" ("7")."""
-    m = re.fullmatch(r"\s*(?:about |around )?(\d{1,2})\s*\.?\s*", normalise(text))
+    """A direct answer to "0 to 10?" ("7", "maybe a 7", "yesterday, gradually, about a 6")."""
+    t = normalise(text)
+    m = _BARE_SCORE.fullmatch(t) or _SCORE_IN_ANSWER.search(t)
     if m and int(m.group(1)) <= 10:
         return f"{int(m.group(1))}/10"
     return severity(text)
+
+
+def is_severe(severity_value: str | None) -> bool:
+    """True for "severe" or a score of 7/10 or more."""
+    if severity_value is None:
+        return False
+    m = re.fullmatch(r"(\d{1,2})/10", severity_value)
+    return int(m.group(1)) >= SEVERE_SCORE if m else severity_value == "severe"
+
+
+def bare_age_years(text: str) -> float | None:
+    """A direct answer to "how old?" ("34", "he's 2", "18 months", "six weeks")."""
+    m = _BARE_AGE.match(normalise(text))
+    if m:
+        unit = m.group(2) or "year"
+        return round(_number(m.group(1)) * _AGE_UNIT_YEARS[unit.rstrip("s")], 4)
+    return age_years(text)
+
+
+def frail(text: str) -> bool:
+    """True when the text describes frailty (housebound, care home, walking frame)."""
+    return bool(_FRAIL.search(normalise(text)))

@@ -1,7 +1,8 @@
-"""The intake state a triage nurse fills in, how each message updates it, and what to ask next.
+"""The intake state a triage nurse fills in, and how each patient message updates it.
 
 `IntakeState` is immutable: `update_state` returns a new one, so a conversation is a plain fold
-over the patient's messages and every step can be tested on its own.
+over the patient's messages and every step can be tested on its own. What to ask next lives in
+`questions.py`; how a free yes/no reply is read lives in `answers.py`.
 """
 
 from __future__ import annotations
@@ -10,43 +11,13 @@ import re
 from dataclasses import dataclass, field, replace
 
 from assistant.triage import facts
+from assistant.triage.answers import NO, UNSURE, YES, answers_to, read_answer
 from assistant.triage.matching import compile_group, find_mentions, normalise
+from assistant.triage.protocols import SCREEN_PREFIX, default_protocols, detect_families
 
-MAX_QUESTIONS_PER_TURN = 2
-
-# Fields in the order a nurse asks for them; red flags come straight after the complaint.
-QUESTION_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("chief_complaint",),
-    ("red_flags",),
-    ("onset", "severity"),
-    ("location", "associated_symptoms"),
-    ("age", "sex"),
-    ("pregnancy",),
-    ("chronic_conditions", "medicines"),
-    ("allergies",),
-)
-FIELDS: tuple[str, ...] = tuple(f for group in QUESTION_GROUPS for f in group)
-
-QUESTIONS = {
-    "chief_complaint": "What is the main problem or symptom that is bothering you today?",
-    "red_flags": "Before we go on, do you have any of these right now: chest pain or pressure, "
-    "severe difficulty breathing, a drooping face, weak arm or slurred speech, heavy bleeding "
-    "that will not stop, swelling of the lips, tongue or throat, confusion or fainting, or "
-    "thoughts of harming yourself? Please answer yes or no.",
-    "onset": "When did it start, and did it come on suddenly or gradually?",
-    "severity": "How bad is it on a scale from 0 (no problem) to 10 (the worst you can imagine)?",
-    "location": "Where in your body do you feel it?",
-    "associated_symptoms": "Have you noticed anything else, such as a fever, vomiting, a rash, "
-    "dizziness or breathlessness?",
-    "age": "How old are you (or the person you are asking for)?",
-    "sex": "Are you male or female?",
-    "pregnancy": "Is there any chance you could be pregnant?",
-    "chronic_conditions": "Do you have any long-term health conditions, such as diabetes, asthma "
-    "or a heart problem?",
-    "medicines": "Do you take any medicines regularly, including ones you buy without a "
-    "prescription?",
-    "allergies": "Are you allergic to any medicines or anything else?",
-}
+# Answers to these are history, not the complaint: they never start a complaint protocol
+# ("penicillin gives me hives" is not an allergic reaction happening now).
+HISTORY_FIELDS = frozenset({"chronic_conditions", "medicines", "allergies"})
 
 _SYMPTOMS = {
     name: compile_group(patterns)
@@ -91,7 +62,7 @@ _SYMPTOMS = {
 _CONDITIONS = {
     name: compile_group(patterns)
     for name, patterns in {
-        "diabetes": [r"diabet\w*"], "asthma": [r"asthma\w*"],
+        "diabetes": [r"diabet\w*", r"type [12]", r"t[12]dm?"], "asthma": [r"asthma\w*"],
         "COPD": [r"copd", r"emphysema", r"chronic bronchitis"],
         "high blood pressure": [r"hypertensi\w*", r"high blood pressure"],
         "heart disease": [r"heart (disease|failure|attack|condition|problem)", r"angina"],
@@ -102,7 +73,11 @@ _CONDITIONS = {
         "previous stroke": [r"(had|history of) a stroke", r"previous stroke"],
         "thyroid disease": [r"thyroid\w*"], "depression": [r"depress\w*"],
         "migraine": [r"migraine\w*"], "sickle cell disease": [r"sickle cell"],
-        "weakened immune system": [r"immunosuppress\w*", r"weak(ened)? immune", r"transplant"],
+        "weakened immune system": [
+            r"immunosuppress\w*", r"weak(ened)? immune", r"transplant", r"chemo\w*",
+            r"methotrexate", r"azathioprine", r"mycophenolate", r"tacrolimus", r"ciclosporin",
+            r"cyclosporine", r"biologics?", r"adalimumab", r"infliximab", r"rituximab",
+            r"long[- ]term steroids"],
     }.items()
 }
 _MEDICINES = {
@@ -110,7 +85,9 @@ _MEDICINES = {
     for name, pattern in {
         "paracetamol/acetaminophen": r"paracetamol|acetaminophen|tylenol",
         "ibuprofen": r"ibuprofen|advil|nurofen", "aspirin": r"aspirin",
-        "warfarin": r"warfarin", "apixaban": r"apixaban", "rivaroxaban": r"rivaroxaban",
+        "warfarin": r"warfarin", "apixaban": r"apixaban|eliquis",
+        "rivaroxaban": r"rivaroxaban|xarelto", "edoxaban": r"edoxaban", "dabigatran": r"dabigatran",
+        "blood thinner": r"blood thinners?|anticoagulants?",
         "insulin": r"insulin", "metformin": r"metformin",
         "inhaler": r"inhalers?|salbutamol|ventolin", "statin": r"\w*statin",
         "blood pressure tablets": r"amlodipine|ramipril|lisinopril|losartan",
@@ -125,25 +102,28 @@ _NO_ALLERGY = re.compile(r"\b(?:no|nkda|nka|not allergic|don'?t have any|no know
                          r"allerg|\bnkda\b|\bnot allergic\b")
 _NO_MEDICINES = re.compile(r"\b(?:no|not on any|don'?t take any|do not take any|not taking any|"
                            r"none)\b[\w\s]{0,12}(?:medicines?|medications?|meds|tablets|drugs)\b")
-_YES = re.compile(r"^\s*(?:yes|yeah|yep|yup|y|i do|i am|i have|correct|possibly|maybe|might be|"
-                  r"perhaps|i think so|not sure|unsure|i'?m not sure|don'?t know)\b")
-_NO = re.compile(r"^\s*(?:no|nope|nah|n|none|nothing|not really|not that i know|i don'?t|"
-                 r"i do not|i'?m not|i am not|neither|negative)\b")
-_UNKNOWN = re.compile(r"^\s*(?:i )?(?:don'?t know|not sure|no idea|unsure|can'?t say|skip)\b")
 _GREETING = re.compile(r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening))\W*$")
-_BODY_PARTS = re.compile(
-    r"\b(chest|head|forehead|abdomen|stomach|tummy|belly|lower back|upper back|back|throat|"
-    r"ears?|eyes?|neck|shoulders?|arms?|hands?|wrists?|legs?|knees?|ankles?|feet|foot|hips?|"
-    r"mouth|teeth|tooth|gums?|skin|groin|vagina|penis|testicles?|bottom|side|jaw|calf)\b"
-)
+_BODY_PARTS = {"body part": compile_group([
+    r"chest", r"head", r"forehead", r"abdomen", r"stomach", r"tummy", r"belly", r"lower back",
+    r"upper back", r"back", r"throat", r"ears?", r"eyes?", r"nose", r"neck", r"shoulders?",
+    r"arms?", r"hands?", r"fingers?", r"wrists?", r"elbows?", r"legs?", r"knees?", r"ankles?",
+    r"feet", r"foot", r"toes?", r"hips?", r"mouth", r"teeth", r"tooth", r"gums?", r"tongue",
+    r"lips?", r"face", r"skin", r"groin", r"vagina", r"penis", r"testicles?", r"bottom",
+    r"side", r"jaw", r"calf", r"ribs?", r"pelvis", r"all over",
+])}
 _LIST_FIELDS = ("chronic_conditions", "medicines", "allergies")
-_BARE_AGE = re.compile(r"\s*(?:i'?m |i am |about |around )?(\d{1,3})\b(?!\s*(?:weeks?|days?|/))")
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bplus\b|&)\s*")
 
 
 @dataclass(frozen=True)
 class IntakeState:
-    """What is known so far. None: not yet known; () for lists: asked and the answer is none."""
+    """What is known so far. None: not yet known; () for lists: asked and the answer is none.
+
+    `families` are the complaint protocols the story belongs to (see protocols.toml) and
+    `screens` the answers to their warning-sign questions, as (screen id, yes/no/unsure).
+    `unknown` holds fields asked but not answered: they are not asked again, and the clinician
+    summary still lists them as not known.
+    """
 
     chief_complaint: str | None = None
     onset: str | None = None
@@ -161,6 +141,8 @@ class IntakeState:
     chronic_conditions: tuple[str, ...] | None = None
     medicines: tuple[str, ...] | None = None
     allergies: tuple[str, ...] | None = None
+    families: tuple[str, ...] = ()
+    screens: tuple[tuple[str, str], ...] = ()
     patient_statements: tuple[str, ...] = ()
     unknown: frozenset[str] = field(default_factory=frozenset)
     asked: tuple[str, ...] = ()
@@ -170,6 +152,11 @@ class IntakeState:
         """Everything the patient has said, one statement per line."""
         return "\n".join(self.patient_statements)
 
+    @property
+    def screen_answers(self) -> dict[str, str]:
+        """Warning-sign screen answers by screen id (yes / no / unsure)."""
+        return dict(self.screens)
+
 
 def _merge(old: tuple[str, ...] | None, new: list[str]) -> tuple[str, ...] | None:
     if not new:
@@ -177,8 +164,9 @@ def _merge(old: tuple[str, ...] | None, new: list[str]) -> tuple[str, ...] | Non
     return tuple(dict.fromkeys((*(old or ()), *new)))
 
 
-def _found(text: str, vocabulary: dict) -> tuple[list[str], list[str]]:
-    findings = find_mentions(text, vocabulary)
+def _found(text: str, vocabulary: dict, past_counts: frozenset[str] = frozenset()
+           ) -> tuple[list[str], list[str]]:
+    findings = find_mentions(text, vocabulary, past_counts)
     present = [name for name in vocabulary if name in findings.present]
     denied = [name for name in vocabulary if name in findings.denied]
     return present, denied
@@ -186,81 +174,49 @@ def _found(text: str, vocabulary: dict) -> tuple[list[str], list[str]]:
 
 def _free_list(text: str) -> list[str]:
     items = [i.strip(" .!?") for i in _LIST_SPLIT.split(text)]
-    return [i for i in items if i and not _NO.match(i)][:8]
+    return [i for i in items if i and read_answer(i) != NO][:8]
 
 
-def _is_missing(state: IntakeState, name: str) -> bool:
-    if name in state.unknown:
-        return False
-    if name == "red_flags":
-        return state.warning_signs_answer is None
-    if name == "onset":
-        return state.onset is None and state.duration_days is None
-    if name == "age":
-        return state.age_years is None
-    if name == "pregnancy":
-        return state.pregnant is None
-    return getattr(state, name) is None
+def body_part(text: str) -> str | None:
+    """The first body part the (normalised) text affirms: a location is never a sentence."""
+    mentions = [m for m in find_mentions(text, _BODY_PARTS).mentions if not m.negated]
+    return text[mentions[0].start:mentions[0].end] if mentions else None
 
 
-def _pregnancy_applies(state: IntakeState) -> bool:
-    if state.sex == "male" or state.is_child:
-        return False
-    return state.age_years is None or 12 <= state.age_years <= 55
-
-
-def missing_fields(state: IntakeState) -> list[str]:
-    """Fields still to ask about, in asking order (pregnancy only where it applies)."""
-    return [
-        f for f in FIELDS
-        if _is_missing(state, f) and (f != "pregnancy" or _pregnancy_applies(state))
-    ]
-
-
-def next_questions(state: IntakeState) -> list[tuple[str, str]]:
-    """The next one or two (field, question) pairs: the first group with something missing."""
-    missing = set(missing_fields(state))
-    for group in QUESTION_GROUPS:
-        wanted = [f for f in group if f in missing]
-        if wanted:
-            return [(f, QUESTIONS[f]) for f in wanted[:MAX_QUESTIONS_PER_TURN]]
-    return []
+def _screen_answers(state: IntakeState, text: str) -> dict:
+    pending = [f[len(SCREEN_PREFIX):] for f in state.asked if f.startswith(SCREEN_PREFIX)]
+    answered = state.screen_answers
+    screens = default_protocols().screens
+    questions = {s: screens[s].keywords for s in pending if s in screens and s not in answered}
+    got = answers_to(text, questions) if questions else {}
+    return {"screens": (*state.screens, *got.items())} if got else {}
 
 
 def _answer_pending(state: IntakeState, text: str, t: str) -> IntakeState:
     """Read a short reply as the answer to the question(s) just asked."""
-    updates: dict = {}
-    negative = bool(_NO.match(t))
-    unknown = bool(_UNKNOWN.match(t))
+    updates: dict = _screen_answers(state, text)
+    answer = read_answer(text)
+    negative, unknown = answer == NO, answer == UNSURE
     recognised = any(
         find_mentions(t, vocabulary).present
         for vocabulary in (_CONDITIONS, _MEDICINES)
     ) or bool(_ALLERGY.search(t))
     free_used = False
     for name in state.asked:
-        if name == "red_flags" and state.warning_signs_answer is None:
-            if negative and not unknown:
-                updates["warning_signs_answer"] = False
-            elif _YES.match(t):
-                updates["warning_signs_answer"] = True
+        if name == "red_flags" and state.warning_signs_answer is None and answer is not None:
+            updates["warning_signs_answer"] = answer in (YES, UNSURE)
         elif name == "age" and state.age_years is None:
-            m = _BARE_AGE.match(t)
-            if m:
-                updates["age_years"] = float(m.group(1))
+            updates["age_years"] = facts.bare_age_years(text)
         elif name == "sex" and state.sex is None:
             updates["sex"] = facts.sex_answer(text)
-        elif name == "pregnancy" and state.pregnant is None:
-            if _YES.match(t):
-                updates["pregnant"] = True
-            elif negative:
-                updates["pregnant"] = False
+        elif name == "pregnancy" and state.pregnant is None and answer is not None:
+            updates["pregnant"] = answer in (YES, UNSURE)
         elif name == "onset" and state.duration_days is None:
             updates["duration_days"] = facts.bare_duration_days(text)
         elif name == "severity" and state.severity is None:
             updates["severity"] = facts.bare_score(text)
-        elif name == "location" and state.location is None and not unknown:
-            m = _BODY_PARTS.search(t)
-            updates["location"] = m.group(1) if m else (None if negative else text.strip()[:60])
+        elif name == "location" and state.location is None:
+            updates["location"] = body_part(t)
         elif name == "associated_symptoms" and negative:
             updates["associated_symptoms"] = state.associated_symptoms or ()
         elif name in _LIST_FIELDS and getattr(state, name) is None:
@@ -269,6 +225,19 @@ def _answer_pending(state: IntakeState, text: str, t: str) -> IntakeState:
             elif not unknown and not recognised and not free_used:
                 updates[name], free_used = tuple(_free_list(text)), True
     return replace(state, **{k: v for k, v in updates.items() if v is not None})
+
+
+def _families(state: IntakeState, message: str) -> tuple[str, ...]:
+    """Families so far plus those this message starts; a family that needs a child or a
+    pregnancy is looked for in everything said once that becomes known."""
+    words = "" if HISTORY_FIELDS & set(state.asked) else message
+    found = detect_families(words, state.is_child, state.pregnant)
+    if state.is_child or state.pregnant:
+        book = default_protocols()
+        conditional = {f.id for f in book.families if f.child or f.pregnant}
+        everything = detect_families(state.transcript, state.is_child, state.pregnant)
+        found = (*found, *(f for f in everything if f in conditional))
+    return tuple(dict.fromkeys((*state.families, *found)))
 
 
 def update_state(state: IntakeState, message: str) -> IntakeState:
@@ -282,7 +251,7 @@ def update_state(state: IntakeState, message: str) -> IntakeState:
     state = _answer_pending(state, message, t)
 
     symptoms, denied = _found(t, _SYMPTOMS)
-    conditions, _ = _found(t, _CONDITIONS)
+    conditions, _ = _found(t, _CONDITIONS, frozenset(_CONDITIONS))  # history is the point
     medicines, _ = _found(t, _MEDICINES)
     updates: dict = {
         "associated_symptoms": _merge(state.associated_symptoms, symptoms)
@@ -314,24 +283,17 @@ def update_state(state: IntakeState, message: str) -> IntakeState:
         if value is not None and getattr(state, name) is None:
             updates[name] = value
     if state.location is None:
-        m = _BODY_PARTS.search(t)
-        if m:
-            updates["location"] = m.group(1)
+        updates["location"] = body_part(t)
     state = replace(state, **updates)
     if state.pregnant:
         state = replace(state, sex=state.sex or "female")
     is_child = state.is_child
     if state.age_years is not None:
         is_child = state.age_years < 16
-    elif facts.mentions_child(message):
+    elif facts.mentions_child(message) and not state.pregnant:  # "the baby is moving less"
         is_child = True
-    return replace(state, is_child=is_child)
-
-
-def mark_unanswered(state: IntakeState) -> IntakeState:
-    """Questions asked but still unanswered after the reply are not asked again."""
-    still = {f for f in state.asked if _is_missing(state, f) and f != "chief_complaint"}
-    return replace(state, unknown=state.unknown | still)
+    state = replace(state, is_child=is_child)
+    return replace(state, families=_families(state, message))
 
 
 def state_from_text(text: str) -> IntakeState:

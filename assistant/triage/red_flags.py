@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 
 from assistant.triage.levels import LEVELS
-from assistant.triage.matching import Findings, compile_group, find_mentions, normalise
+from assistant.triage.matching import (
+    Findings,
+    compile_group,
+    find_mentions,
+    fix_typos,
+    normalise,
+)
 
 RULES_FILE = "red_flags.toml"
 CHILD_AGE_YEARS = 16.0
@@ -82,15 +90,40 @@ class RuleHit:
 
 @dataclass(frozen=True)
 class RuleBook:
-    """Compiled term groups plus the rules that use them."""
+    """Compiled term groups plus the rules that use them.
+
+    `past_counts`: groups whose meaning is history ("diabetic", "had a transplant"), for which a
+    mention in the past still counts.
+    """
 
     terms: dict[str, re.Pattern[str]]
     rules: tuple[Rule, ...]
+    past_counts: frozenset[str] = frozenset()
+
+
+def _expand_includes(raw_terms: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Replace each '@group' entry by that group's patterns (recursively, no cycles)."""
+
+    def expand(name: str, seen: tuple[str, ...]) -> list[str]:
+        if name in seen:
+            raise ValueError(f"term group {name}: includes itself via {' -> '.join(seen)}")
+        if name not in raw_terms:
+            raise ValueError(f"term group {seen[-1]}: includes undefined group {name!r}")
+        out: list[str] = []
+        for p in raw_terms[name]:
+            out.extend(expand(p[1:], (*seen, name)) if p.startswith("@") else [p])
+        return out
+
+    return {name: expand(name, ()) for name in raw_terms}
 
 
 def parse_rulebook(data: dict) -> RuleBook:
     """Build a RuleBook from parsed TOML, rejecting unknown levels and undefined term groups."""
-    terms = {name: compile_group(patterns) for name, patterns in data["terms"].items()}
+    terms = {name: compile_group(ps) for name, ps in _expand_includes(data["terms"]).items()}
+    past_counts = frozenset(data.get("scope", {}).get("past_counts", ()))
+    unknown = sorted(past_counts - set(terms))
+    if unknown:
+        raise ValueError(f"scope.past_counts: undefined term groups {unknown}")
     rules = []
     for raw in data["rule"]:
         rule = Rule(
@@ -118,7 +151,7 @@ def parse_rulebook(data: dict) -> RuleBook:
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         raise ValueError("duplicate rule ids")
-    return RuleBook(terms=terms, rules=tuple(rules))
+    return RuleBook(terms=terms, rules=tuple(rules), past_counts=past_counts)
 
 
 @lru_cache(maxsize=1)
@@ -128,19 +161,38 @@ def default_rulebook() -> RuleBook:
     return parse_rulebook(tomllib.loads(raw))
 
 
+@lru_cache(maxsize=1)
+def english_lexicon() -> Mapping[str, int]:
+    """English words with their frequencies (pyspellchecker's list), for typo correction."""
+    from spellchecker import SpellChecker
+
+    return MappingProxyType(dict(SpellChecker(language="en", distance=1).word_frequency.dictionary))
+
+
 def find_terms(text: str, book: RuleBook | None = None) -> Findings:
-    """Which term groups the text affirms or denies."""
+    """Which term groups the text affirms for the patient now, and which it sets aside.
+
+    Mention offsets refer to the normalised, typo-corrected text, not to `text`.
+    """
     book = book or default_rulebook()
-    return find_mentions(normalise(text), book.terms)
+    clean = fix_typos(normalise(text), book.terms, english_lexicon())
+    return find_mentions(clean, book.terms, book.past_counts)
 
 
 def evaluate(
-    text: str, context: Context | None = None, book: RuleBook | None = None
+    text: str,
+    context: Context | None = None,
+    book: RuleBook | None = None,
+    extra: frozenset[str] = frozenset(),
 ) -> list[RuleHit]:
-    """Every rule that fires on `text`, most urgent first."""
+    """Every rule that fires on `text`, most urgent first.
+
+    `extra` names term groups to count as present besides those the patterns find (the meaning
+    layer's findings), so one rule book decides for both layers.
+    """
     book = book or default_rulebook()
     ctx = context or Context()
-    present = find_terms(text, book).present
+    present = find_terms(text, book).present | extra
     hits = [
         RuleHit(rule.id, rule.level, rule.reason)
         for rule in book.rules

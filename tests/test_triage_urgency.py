@@ -1,0 +1,101 @@
+"""The whole-story urgency model: reads a story's meaning, shipped and retrainable."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.triage.urgency import (
+    CLASSES,
+    UrgencyModel,
+    combine,
+    probabilities,
+    windows,
+)
+from assistant.triage.urgency_training import (
+    UrgencyTrainingSettings,
+    choose_thresholds,
+    read_stories,
+    train,
+)
+
+
+@pytest.fixture(scope="module")
+def urgency(embedder):
+    from assistant.triage.urgency import shipped_folder
+
+    return UrgencyModel(shipped_folder("medchat-triage-urgency"), embedder=embedder)
+
+
+def test_a_short_text_is_read_whole():
+    assert windows("my throat is sore") == ["my throat is sore"]
+
+
+def test_a_long_transcript_is_also_read_in_windows_that_keep_its_end():
+    text = " ".join(f"Sentence number {i} is about nothing much at all." for i in range(60))
+    parts = windows(text + " I have saved up my pills to end it.", max_words=50)
+    assert parts[0].startswith("Sentence number 0")
+    assert len(parts) > 2
+    assert parts[-1].endswith("I have saved up my pills to end it.")
+    assert all(len(p.split()) <= 50 for p in parts[1:])
+
+
+def test_emergency_is_the_most_alarming_window_and_self_care_the_least_reassuring():
+    rows = np.array([[0.1, 0.2, 0.7], [0.8, 0.1, 0.1]])
+    scores = combine(rows)
+    assert (scores.emergency, scores.self_care) == (0.8, 0.1)
+
+
+def test_probabilities_sum_to_one():
+    p = probabilities(np.eye(3, 4), np.ones((3, 4)), np.zeros(3))
+    assert np.allclose(p.sum(axis=1), 1.0)
+
+
+def test_thresholds_keep_the_target_emergency_recall_and_never_accept_an_emergency_as_self_care():
+    p = np.array([[0.9, 0.05, 0.05], [0.4, 0.3, 0.3], [0.2, 0.2, 0.6],
+                  [0.1, 0.7, 0.2], [0.05, 0.15, 0.8]])
+    y = np.array([0, 0, 0, 1, 2])
+    t = choose_thresholds(p, y, UrgencyTrainingSettings(target_recall=1.0,
+                                                        emergency_quantile=1.0))
+    assert t.emergency <= 0.2  # all three emergencies reach it
+    assert t.self_care > 0.6  # above the emergency whose self-care probability is 0.6
+
+
+def test_a_crushing_chest_pain_story_reads_as_an_emergency(urgency):
+    s = urgency.scores("my dad is grey and sweaty, says his chest feels like an elephant is on it")
+    assert s.emergency >= urgency.thresholds.emergency
+
+
+def test_a_runny_nose_reads_as_self_care(urgency):
+    s = urgency.scores("ive had a runny nose and a bit of a sniffle for two days, otherwise fine")
+    assert s.emergency < urgency.thresholds.emergency
+    assert s.self_care >= urgency.thresholds.keep_self_care
+
+
+def test_a_story_file_with_an_unknown_gold_names_file_and_line(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({"text": "x", "gold": "urgent"}) + "\n")
+    with pytest.raises(ValueError, match=r"s.jsonl:1: gold must be one of"):
+        read_stories([path])
+
+
+def test_training_writes_a_model_that_loads_and_scores(tmp_path, embedder):
+    stories = tmp_path / "stories.jsonl"
+    texts = {
+        "emergency": ["he collapsed and is not breathing", "her lips are blue and she is gasping",
+                      "crushing chest pain and sweating", "face drooping and cannot lift arm"],
+        "non-emergency": ["sore ear for a week", "burning when i pee for two days",
+                          "a rash that is slowly spreading", "cough for three weeks"],
+        "self-care": ["a mild cold", "a small bruise on my knee", "a bit of heartburn after dinner",
+                      "a sore throat since yesterday"],
+    }
+    stories.write_text("".join(json.dumps({"text": t, "gold": g}) + "\n"
+                               for g, ts in texts.items() for t in ts))
+    out = tmp_path / "model"
+    info = train(out, [stories], UrgencyTrainingSettings(folds=2, c_grid=(1.0,)),
+                 embedder=embedder)
+    assert info["stories"] == 12 and info["classes"] == list(CLASSES)
+    model = UrgencyModel(out, embedder=embedder)
+    assert 0.0 <= model.scores("a mild cold").self_care <= 1.0
