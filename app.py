@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from functools import partial
 
 import gradio as gr
 
 from assistant.assistant import Assistant
-from assistant.records import DISCLAIMER, Answer
+from assistant.records import DISCLAIMER, Answer, source_kind
 from assistant.settings import Settings, load_settings
 from assistant.triage import IntakeSession, build_summary, to_text
+from assistant.triage.layers import MeaningLayers, load_layers
 from retrieval.retriever import QueryError
 
 log = logging.getLogger(__name__)
@@ -31,20 +33,22 @@ def sources_markdown(answer: Answer) -> str:
     if not answer.passages:
         return "No sources were found for this question."
     cited = {c.number for c in answer.citations}
-    lines = ["### Sources"]
+    lines = ["### Closest sources (not cited)" if answer.abstained else "### Sources"]
     for i, p in enumerate(answer.passages, 1):
         mark = "cited" if i in cited else "retrieved"
         ident = f"PMID {p.pmid}" if p.pmid else p.doc_id
         link = f"[{ident}]({p.link})" if p.link else ident
         year = f" ({p.year})" if p.year else ""
-        lines.append(f"{i}. **{p.title or 'Untitled'}**{year} — {link} · _{mark}_")
+        lines.append(f"{i}. **{p.title or 'Untitled'}**{year} — {source_kind(p)}, {link} · "
+                     f"_{mark}_")
     return "\n".join(lines)
 
 
 def respond(
     assistant: Assistant, max_chars: int, message: str, history: list[dict]
 ) -> Iterator[tuple[str, list[dict], str]]:
-    """Stream one answer into the chat; the last update shows the checked, cited answer."""
+    """Stream one answer into the chat, checked sentences only; the last update shows the final
+    answer (a contradiction found late removes sentences already shown)."""
     history = list(history or [])
     message = (message or "").strip()
     if not message:
@@ -62,14 +66,14 @@ def respond(
     history.append({"role": "assistant", "content": "Searching the literature…"})
     yield "", history, ""
     try:
-        draft = ""
+        checked = ""  # answer_stream yields only text that has passed the citation check
         for item in assistant.answer_stream(message):
             if isinstance(item, Answer):
                 history[-1] = {"role": "assistant", "content": item.render()}
                 yield "", history, sources_markdown(item)
                 return
-            draft += item
-            history[-1] = {"role": "assistant", "content": draft + " …"}
+            checked += item
+            history[-1] = {"role": "assistant", "content": checked + " …"}
             yield "", history, ""
     except QueryError as exc:
         history[-1] = {"role": "assistant", "content": str(exc)}
@@ -102,13 +106,18 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
 
 
 def intake_step(
-    message: str, history: list[dict], session: IntakeSession | None
+    message: str,
+    history: list[dict],
+    session: IntakeSession | None,
+    layers: MeaningLayers | None = None,
 ) -> tuple[str, list[dict], IntakeSession, str, str]:
     """One patient turn: escalation, the next questions, or the final advice; plus the summary.
 
-    Each browser session has its own IntakeSession (gr.State), so patients never share state.
+    Each browser session has its own IntakeSession (gr.State), so patients never share state;
+    the meaning layers are read-only models shared by all sessions.
     """
-    session = session or IntakeSession()
+    layers = layers or MeaningLayers()
+    session = session or IntakeSession(signs=layers.signs, urgency=layers.urgency)
     history = list(history or []) or [{"role": "assistant", "content": session.greeting}]
     message = (message or "").strip()
     if not message:
@@ -130,6 +139,8 @@ def intake_step(
 
 def intake_tab(settings: Settings) -> None:
     """The patient intake tab: a history-taking chat, the triage level and clinician summary."""
+    t = settings.triage
+    layers = load_layers(t.signs, t.urgency, settings.model_cache)
     with gr.Tab("Patient intake"):
         gr.Markdown(
             "Describe what is bothering you. This is not a diagnosis. "
@@ -147,8 +158,8 @@ def intake_tab(settings: Settings) -> None:
                 level = gr.Markdown("Triage level appears here.")
                 summary = gr.Textbox(label="Summary for the clinician", lines=16)
         box.submit(
-            intake_step, [box, chat, session], [box, chat, session, level, summary],
-            api_name="intake",
+            partial(intake_step, layers=layers), [box, chat, session],
+            [box, chat, session, level, summary], api_name="intake",
         )
 
 

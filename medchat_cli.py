@@ -127,24 +127,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     assistant = Assistant.from_settings(settings)
     answer = assistant.answer(args.question, k=args.k, filters=_filters(args))
     if args.json:
-        print(json.dumps({
-            "question": answer.question,
-            "answer": answer.text,
-            "abstained": answer.abstained,
-            "cited": answer.cited_ids,
-            "sources": [
-                {"number": i, "id": p.citation_id, "title": p.title, "year": p.year,
-                 "link": p.link}
-                for i, p in enumerate(answer.passages, 1)
-            ],
-            "disclaimer": answer.disclaimer,
-        }, indent=2))
+        from assistant.records import as_json
+
+        print(json.dumps(as_json(answer), indent=2))
     else:
-        print(answer.render())
-        if not answer.citations and answer.passages:
-            print("\nRetrieved (not cited):")
-            for i, p in enumerate(answer.passages, 1):
-                print(f"[{i}] {p.title} ({p.year or 'n.d.'}). {p.citation_id} {p.link}")
+        print(answer.render())  # an abstention lists the closest sources, marked as not cited
     return 0
 
 
@@ -165,10 +152,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_triage(args: argparse.Namespace) -> int:
     from assistant.triage import assess
+    from assistant.triage.layers import load_layers
 
-    result = assess(args.text)
-    print(json.dumps({"level": result.level, "reasons": result.reasons,
-                      "red_flags": result.red_flags}, indent=2))
+    settings = _settings(args)
+    text = args.text.strip()
+    if not text:
+        print("error: describe the problem in a few words, e.g. medchat triage \"sore throat "
+              "for 3 days\"", file=sys.stderr)
+        return 2
+    layers = load_layers(settings.triage.signs, settings.triage.urgency, settings.model_cache)
+    result = assess(text, signs=layers.signs, urgency=layers.urgency)
+    print(json.dumps(result.to_dict(), indent=2))
+    return 0
+
+
+def cmd_triage_urgency(args: argparse.Namespace) -> int:
+    """Train the whole-story urgency model from labelled stories (see its model card)."""
+    from assistant.triage import urgency_training
+    from assistant.triage.urgency import SHIPPED
+
+    out = Path(args.out) if args.out else urgency_training.BANK_DIR.parent / "models" / SHIPPED
+    stories = [Path(p) for p in args.stories] if args.stories else None
+    info = urgency_training.train(out, stories, cache_dir=_settings(args).model_cache)
+    cv = info["cross_validated"]
+    print(f"Urgency model saved to {out}: {info['stories']} stories, cross-validated emergency "
+          f"recall {cv['cv_emergency_recall']:.3f}, false emergencies "
+          f"{cv['cv_false_emergency_rate']:.3f}")
+    return 0
+
+
+def cmd_triage_signs(args: argparse.Namespace) -> int:
+    """Train the triage meaning layer's sign detector from the sign bank (see its model card)."""
+    from dataclasses import replace
+
+    from assistant.triage import sign_training
+    from assistant.triage.meaning import MODEL_NAME, MODELS_DIR
+
+    out = Path(args.out) if args.out else MODELS_DIR / MODEL_NAME
+    defaults = sign_training.SignTrainingSettings()
+    settings = replace(defaults, epochs=args.epochs or defaults.epochs, seed=args.seed,
+                       threads=defaults.threads if args.threads is None else args.threads)
+    sign_training.train(out, settings=settings, cache_dir=_settings(args).model_cache)
+    print(f"Sign detector saved to {out} (figures in {out}/training.json)")
     return 0
 
 
@@ -221,6 +246,122 @@ def cmd_reranker(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- medchat generator train / eval ---------------------------------------------------------
+
+GENERATOR_QUESTIONS = tuple(  # repository copies of the development sets in ../shared/data
+    str(Path(__file__).resolve().parent / "evals" / "data" / name) for name in (
+        "pubmedqa/questions_trainval.jsonl", "evidence_inference/questions_dev.jsonl",
+        "medquad/questions_dev_sample2000.jsonl",
+    )
+)
+
+
+def cmd_generator(args: argparse.Namespace) -> int:
+    """train: build examples from development questions with the real retriever, hold out
+    topics, fine-tune a LoRA adapter. eval: score a generator on a held-out example file."""
+    return _generator_train(args) if args.action == "train" else _generator_eval(args)
+
+
+def _generator_train(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from assistant import generator_training as gt
+    from retrieval.retriever import Retriever
+
+    if not args.out:
+        raise ValueError("generator train needs --out DIR")
+    settings = _settings(args)
+    train_settings = gt.GeneratorTrainingSettings(
+        base=args.base or gt.GeneratorTrainingSettings.base, holdout=args.holdout,
+        max_steps=args.max_steps or 0, epochs=args.epochs, threads=args.threads,
+        save_steps=args.save_steps,
+    )
+    ensure_index(settings)
+    retriever = Retriever.load(
+        settings.index_dir, replace(settings.retrieval, reranker=""), settings.chunking,
+        model_cache=settings.model_cache,
+    )
+    out = Path(args.out)
+    paths = args.questions or list(GENERATOR_QUESTIONS)
+    train_side, held_out, files = gt.prepare(retriever, paths, train_settings, args.limit)
+    gt.write_examples(out / gt.HELD_OUT_FILE, held_out)
+    for name, counts in files.items():
+        print(f"{name}: {counts}", file=sys.stderr)
+    arguments = {k: v for k, v in vars(args).items() if k != "func" and v not in (None, False)}
+    card = {"data": files, "held_out_file": gt.HELD_OUT_FILE, "index": str(settings.index_dir),
+            "arguments": arguments}
+    gt.train(train_side, out, train_settings, settings.model_cache, resume=args.resume,
+             card=card)
+    print(f"Adapter saved to {out} ({len(train_side)} examples); held-out examples in "
+          f"{out / gt.HELD_OUT_FILE}: medchat generator eval --held-out {out / gt.HELD_OUT_FILE} "
+          f"--adapter {out}")
+    return 0
+
+
+def _generator_eval(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from assistant.generator import Generator
+    from assistant.sft_data import from_json
+    from assistant.sft_eval import answer_losses, balanced, evaluate
+
+    if not args.held_out:
+        raise ValueError("generator eval needs --held-out FILE (written by generator train)")
+    settings = _settings(args)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    base = args.base
+    if not base and args.adapter:
+        config = json.loads((Path(args.adapter) / "adapter_config.json").read_text())
+        base = config.get("base_model_name_or_path")
+    gen_settings = replace(settings.generator, model=base or settings.generator.model,
+                           adapter=args.adapter or "", device="cpu")
+    with open(args.held_out, encoding="utf-8") as fh:
+        examples = [from_json(json.loads(line)) for line in fh if line.strip()]
+    chosen = balanced(examples, args.limit) if args.limit else examples
+    generator = Generator(gen_settings, settings.model_cache)
+    if args.max_new_tokens:
+        summary, rows = evaluate(generator, chosen, args.max_new_tokens)
+    else:  # no drafts: the held-out answers' loss only (fast)
+        summary, rows = answer_losses(generator, chosen), []
+    summary = {"model": gen_settings.model, "adapter": gen_settings.adapter,
+               "repetition_penalty": gen_settings.repetition_penalty,
+               "no_repeat_ngram_size": gen_settings.no_repeat_ngram_size, **summary}
+    print(json.dumps(summary, indent=2))
+    if args.out:
+        Path(args.out).write_text(json.dumps({"summary": summary, "examples": rows}, indent=2))
+    return 0
+
+
+def _add_generator_parser(sub) -> None:
+    gen = sub.add_parser("generator", help="fine-tune the answer generator, or score one")
+    gen.add_argument("action", choices=["train", "eval"])
+    gen.add_argument("--base", help="model to start from / to score (default "
+                                    "SmolLM2-135M-Instruct for train, the adapter's base for eval)")
+    gen.add_argument("--out", help="train: folder for the adapter; eval: a JSON file of results")
+    gen.add_argument("--questions", nargs="+",
+                     help="train: development question files (default: PubMedQA, Evidence "
+                          "Inference and MedQuAD copies in evals/data)")
+    gen.add_argument("--limit", type=int,
+                     help="train: first N questions of each file; eval: N examples, balanced")
+    gen.add_argument("--max-steps", type=int, help="train: stop after N optimiser steps")
+    gen.add_argument("--epochs", type=float, default=1.0)
+    gen.add_argument("--resume", action="store_true",
+                     help="train: continue from the latest checkpoint in OUT/checkpoints")
+    gen.add_argument("--holdout", type=float, default=0.2,
+                     help="train: fraction of topics kept out for the report (default 0.2)")
+    gen.add_argument("--save-steps", type=int, default=10, help="train: checkpoint every N steps")
+    gen.add_argument("--threads", type=int, default=1, help="train: torch CPU threads")
+    gen.add_argument("--held-out", help="eval: held-out example file (OUT/held_out.jsonl)")
+    gen.add_argument("--adapter", help="eval: LoRA adapter folder applied over --base")
+    gen.add_argument("--max-new-tokens", type=int, default=128,
+                     help="eval: longest draft; 0 scores the held-out answers' loss only")
+    gen.add_argument("--index-name")
+    gen.set_defaults(func=cmd_generator)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="medchat", description=__doc__)
     p.add_argument("--config", help="settings TOML file (default: $MEDCHAT_CONFIG, ./medchat.toml)")
@@ -263,6 +404,24 @@ def parser() -> argparse.ArgumentParser:
     triage.add_argument("text")
     triage.set_defaults(func=cmd_triage)
 
+    signs = sub.add_parser("triage-signs", help="train the triage meaning layer's sign detector")
+    signs.add_argument("action", choices=["train"])
+    signs.add_argument("--out", help="folder for the model (default: the shipped "
+                                     "assistant/triage/models/medchat-triage-signs)")
+    signs.add_argument("--epochs", type=int, help="passes over the bank (default 4)")
+    signs.add_argument("--threads", type=int,
+                       help="torch CPU threads while training (default 1; 0 = torch's default)")
+    signs.add_argument("--seed", type=int, default=0)
+    signs.set_defaults(func=cmd_triage_signs)
+
+    urgency = sub.add_parser("triage-urgency", help="train the whole-story urgency model")
+    urgency.add_argument("action", choices=["train"])
+    urgency.add_argument("--out", help="folder for the model (default: the shipped "
+                                       "assistant/triage/models/medchat-triage-urgency)")
+    urgency.add_argument("--stories", nargs="+", metavar="FILE",
+                         help="labelled story JSONL files (default: assistant/triage/story_bank)")
+    urgency.set_defaults(func=cmd_triage_urgency)
+
     rr = sub.add_parser("reranker", help="train a reranker on question files with known answers")
     rr.add_argument("action", choices=["train"])
     rr.add_argument("--questions", nargs="+", required=True,
@@ -282,6 +441,8 @@ def parser() -> argparse.ArgumentParser:
     rr.add_argument("--seed", type=int, default=0)
     rr.add_argument("--index-name")
     rr.set_defaults(func=cmd_reranker)
+
+    _add_generator_parser(sub)
 
     ev = sub.add_parser("eval", help="run evaluations (see `medchat eval --help`)", add_help=False)
     ev.add_argument("rest", nargs=argparse.REMAINDER)

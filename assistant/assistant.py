@@ -1,4 +1,10 @@
-"""Literature questions: retrieve, prompt with numbered sources, generate, keep what is cited."""
+"""Literature questions: retrieve, gate on relevance, decide, generate, keep only checked text.
+
+One question goes: English check -> retrieval (one passage per document) -> relevance gate
+(abstain with the closest sources when nothing is relevant) -> for a yes/no question, the verdict
+-> the model's draft, each sentence streamed only once the citation check passes it -> when
+nothing passes, quotes of the sources' findings -> the `Answer`.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,51 @@ import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from assistant.citations import ground
+from assistant import verdict as decision
+from assistant.citations import Checked, check_sentence, contradicts, settle, split_answer
 from assistant.evidence import key_sentences, quote
+from assistant.followup import standalone_question
 from assistant.generator import Generator
+from assistant.language import is_english
 from assistant.prompt import STOP, answer_prompt, choice_prompt
-from assistant.records import Answer, Choice
+from assistant.records import (
+    ABSTAIN,
+    ENGLISH_ONLY,
+    NOT_COVERED,
+    VERDICT_TEXT,
+    Answer,
+    Choice,
+    Dropped,
+)
+from assistant.relevance import Relevance, assess
 from assistant.settings import Settings
 from corpus.records import Passage
+from retrieval.hits import Hit
 from retrieval.retriever import Filters, Retriever, check_query
 
 log = logging.getLogger(__name__)
+
+OVERFETCH = 4  # passages fetched per source shown, so that k distinct documents remain
+
+
+def distinct_documents(hits: Sequence[Hit], k: int) -> list[Hit]:
+    """The best-ranked passage of each document, top k: one abstract is never shown twice."""
+    seen: set[str] = set()
+    out: list[Hit] = []
+    for hit in hits:
+        if hit.passage.doc_id not in seen:
+            seen.add(hit.passage.doc_id)
+            out.append(hit)
+    return out[:k]
+
+
+def without_polar_word(sentence: str) -> str:
+    """"Yes, X [1]." -> "X [1].": the verdict is stated once, by the decision rule."""
+    words = sentence.split(maxsplit=1)
+    if len(words) == 2 and words[0].strip(",.!").lower() in ("yes", "no"):
+        rest = words[1]
+        return rest[:1].upper() + rest[1:]
+    return sentence
 
 
 class Assistant:
@@ -36,43 +77,105 @@ class Assistant:
         generator = Generator(settings.generator, settings.model_cache)
         return cls(retriever, generator, settings)
 
-    def answer(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
+    # --- the steps, each usable alone (evaluations call them) ---------------------------------
+
+    def sources(
+        self, question: str, k: int | None = None, filters: Filters | None = None
+    ) -> list[Hit]:
+        """The top k hits, one passage per document."""
+        k = k or self.settings.retrieval.top_k
+        hits = self.retriever.search(question, k=k * OVERFETCH, filters=filters)
+        return distinct_documents(hits, k)
+
+    def relevance(self, question: str, hits: Sequence[Hit]) -> Relevance:
+        return assess(question, hits, self.retriever.embedder.encode,
+                      self.settings.retrieval.reranker)
+
+    def option_scores(
+        self, question: str, options: Sequence[str], passages: Sequence[Passage]
+    ) -> dict[str, float]:
+        """Log-likelihood of each option as the answer, given the sources."""
+        scored = self.generator.score_options(
+            choice_prompt(question, options, passages), [" " + o for o in options]
+        )
+        return {o: scored[" " + o] for o in options}
+
+    def verdict(self, question: str, passages: Sequence[Passage]) -> str:
+        """"yes", "no" or "unclear": the decision `choose` also makes (no scoring needed while
+        the rule trusts no margin)."""
+        if decision.always_unclear():
+            return "unclear"
+        return decision.decide(self.option_scores(question, decision.OPTIONS, passages))
+
+    # --- answering ----------------------------------------------------------------------------
+
+    def answer(
+        self, question: str, k: int | None = None, filters: Filters | None = None,
+        history: Sequence[tuple[str, str]] = (),
+    ) -> Answer:
         final = None
-        for item in self.answer_stream(question, k, filters):
+        for item in self.answer_stream(question, k, filters, history):
             if isinstance(item, Answer):
                 final = item
         assert final is not None
         return final
 
     def answer_stream(
-        self, question: str, k: int | None = None, filters: Filters | None = None
+        self, question: str, k: int | None = None, filters: Filters | None = None,
+        history: Sequence[tuple[str, str]] = (),
     ) -> Iterator[str | Answer]:
-        """Yield the model's text as it is generated, then the checked `Answer` last.
+        """Yield checked text only (the verdict, then each sentence once the citation check has
+        passed it), then the `Answer` last. The Answer is authoritative: a later sentence that
+        contradicts an earlier one removes both, so a UI should show `Answer.render()` at the end.
 
-        The streamed draft is what the model wrote; the final Answer keeps only sentences whose
-        citations the sources support, so a UI should replace the draft with `Answer.render()`.
+        `history`: the conversation's earlier (question, answer) pairs; a follow-up ("What about
+        children?") is rewritten into a standalone question before anything else.
         """
         question = check_query(question)
-        hits = self.retriever.search(question, k=k, filters=filters)
+        if history:
+            question = check_query(standalone_question(history, question))
+        if not is_english(question):
+            log.info("answered: not English, refused before retrieval")
+            yield Answer(question=question, text=ENGLISH_ONLY, citations=(), passages=(),
+                         abstained=True)
+            return
+        hits = self.sources(question, k, filters)
         passages = tuple(h.passage for h in hits)
-        draft = ""
-        if passages:
-            for piece in self.generator.stream(answer_prompt(question, passages), stop=STOP):
-                draft += piece
-                yield piece
-        grounded = ground(draft, passages)
+        relevance = self.relevance(question, hits)
+        if not relevance.covered:
+            log.info("answered: not covered (%s %.3f < %.3f), %d closest sources",
+                     relevance.kind, relevance.score, relevance.threshold, len(passages))
+            yield Answer(question=question, text=NOT_COVERED, citations=(), passages=passages,
+                         hits=tuple(hits), abstained=True,
+                         relevance=relevance.score if hits else None)
+            return
+        verdict = self.verdict(question, passages) if decision.is_yes_no_question(question) \
+            else None
+        lead = VERDICT_TEXT[verdict] if verdict else ""
+        kept: list[Checked] = []
+        dropped: list[Dropped] = []
+        for sentence in self._checked_sentences(question, passages, verdict is not None,
+                                                kept, dropped):
+            yield (lead + " " if lead else "") + sentence.text + " "
+            lead = ""
+        grounded = settle(kept, dropped)
         text, citations, abstained = grounded.text, grounded.citations, grounded.abstained
         extractive = False
-        if abstained and passages:
+        if abstained:
             encode = self.retriever.embedder.encode
             chosen = key_sentences(encode([question])[0], passages, encode)
             if chosen:
                 text, citations = quote(chosen, passages)
                 abstained, extractive = False, True
+                yield (lead + "\n" if lead else "") + text
+        if abstained:
+            text, verdict = ABSTAIN, None
+        elif verdict:
+            text = VERDICT_TEXT[verdict] + ("\n" if extractive else " ") + text
         log.info(
             "answered: %d sources, %d citations, %d sentences dropped, extractive=%s, "
-            "abstained=%s", len(passages), len(citations), len(grounded.dropped), extractive,
-            abstained,
+            "abstained=%s, verdict=%s", len(passages), len(citations), len(grounded.dropped),
+            extractive, abstained, verdict,
         )
         yield Answer(
             question=question,
@@ -83,22 +186,61 @@ class Assistant:
             abstained=abstained,
             dropped=grounded.dropped,
             extractive=extractive,
+            verdict=verdict,
+            relevance=relevance.score,
         )
+
+    def _checked_sentences(
+        self, question: str, passages: Sequence[Passage], has_verdict: bool,
+        kept: list[Checked], dropped: list[Dropped],
+    ) -> Iterator[Checked]:
+        """Check the draft sentence by sentence as it grows; yield each one that passes and does
+        not contradict one already kept. `kept` and `dropped` collect every outcome."""
+        draft, done = "", 0
+        for piece in self.generator.stream(answer_prompt(question, passages), stop=STOP):
+            draft += piece
+            sentences = split_answer(" ".join(draft.split()))
+            # the last part may still grow; a dangling "[1" may still belong to the one before
+            ready = len(sentences) - (2 if sentences and sentences[-1].startswith("[") else 1)
+            yield from self._check(sentences[done:ready], passages, has_verdict, kept, dropped)
+            done = max(done, ready)
+        sentences = split_answer(" ".join(draft.split()))
+        yield from self._check(sentences[done:], passages, has_verdict, kept, dropped)
+
+    @staticmethod
+    def _check(
+        sentences: Sequence[str], passages: Sequence[Passage], has_verdict: bool,
+        kept: list[Checked], dropped: list[Dropped],
+    ) -> Iterator[Checked]:
+        for sentence in sentences:
+            result = check_sentence(without_polar_word(sentence) if has_verdict else sentence,
+                                    passages)
+            if isinstance(result, Dropped):
+                dropped.append(result)
+                continue
+            clash = any(contradicts(result, earlier) for earlier in kept)
+            kept.append(result)  # settle() removes both sides of a contradiction
+            if not clash:
+                yield result
+
+    # --- constrained choice -------------------------------------------------------------------
 
     def choose(
         self, question: str, options: Sequence[str], passages: Sequence[Passage] | None = None
     ) -> Choice:
-        """Pick one of fixed `options` by the likelihood of each as the answer, given the sources.
+        """Pick one of fixed `options` given the sources. For yes/no/maybe the label is the
+        verdict rule's (`verdict.decide`, "unclear" = "maybe"), the decision `answer` states;
+        other option sets take the most likely option.
 
         Raw likelihoods, not calibrated against a source-free prompt: on PubMedQA development
         questions that calibration made Gemma 270M answer "maybe" every time.
         """
         question = check_query(question)
         if passages is None:
-            passages = [h.passage for h in self.retriever.search(question)]
-        scored = self.generator.score_options(
-            choice_prompt(question, options, passages), [" " + o for o in options]
-        )
-        scores = {o: scored[" " + o] for o in options}
-        label = max(options, key=lambda o: scores[o])
+            passages = [h.passage for h in self.sources(question)]
+        scores = self.option_scores(question, options, passages)
+        if set(options) == set(decision.OPTIONS):
+            label = decision.as_label(decision.decide(scores))
+        else:
+            label = max(options, key=lambda o: scores[o])
         return Choice(label=label, scores=scores, passages=tuple(passages))

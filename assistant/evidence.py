@@ -1,8 +1,10 @@
-"""Extractive evidence: the sentences of the retrieved passages that best match the question.
+"""Extractive evidence: the findings of the retrieved sources that best match the question.
 
-Used when the generator's own answer has nothing the sources support (small models often
-answer from memory). Quoting the sources, each quote cited, gives the reader the evidence without
-claiming more than it says; below a similarity floor the assistant abstains instead.
+Used when the generator's own answer has nothing the sources support (small models often answer
+from memory). Quoting the sources, each quote cited, gives the reader the evidence without
+claiming more than it says. Only statements of findings are quoted: never a question heading
+("How is X inherited?", MedQuAD's page structure), an aim or a methods sentence, list
+boilerplate or instruction-like text; conclusions come first, then results, then unlabelled text.
 """
 
 from __future__ import annotations
@@ -12,19 +14,43 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.records import Citation
+from assistant.prompt import instruction_like
+from assistant.records import Citation, source_kind
 from corpus.chunking import split_sentences
 from corpus.records import Passage
 
 MIN_SIMILARITY = 0.45  # cosine (MiniLM) between question and sentence
+MIN_WORDS = 6
 _LABEL = re.compile(r"^([A-Z][A-Z /&-]{1,40}):\s+")
-# Findings over aims: conclusions state answers, methods and objectives do not.
-_SECTION_BONUS = {
-    "CONCLUSION": 0.1, "CONCLUSIONS": 0.1, "INTERPRETATION": 0.1,
-    "RESULTS": 0.05, "FINDINGS": 0.05,
-    "BACKGROUND": -0.1, "OBJECTIVE": -0.1, "OBJECTIVES": -0.1, "PURPOSE": -0.1,
-    "AIM": -0.1, "AIMS": -0.1, "METHODS": -0.1, "INTRODUCTION": -0.1,
+# Lower tier first: conclusions state answers; aims and methods never do (and are not quoted).
+_TIER = {
+    "CONCLUSION": 0, "CONCLUSIONS": 0, "INTERPRETATION": 0, "IMPLICATIONS": 0,
+    "RESULTS": 1, "FINDINGS": 1, "MAIN RESULTS": 1,
 }
+_NEVER = {
+    "BACKGROUND", "OBJECTIVE", "OBJECTIVES", "PURPOSE", "AIM", "AIMS", "METHODS", "METHOD",
+    "INTRODUCTION", "DESIGN", "SETTING", "SETTINGS", "PARTICIPANTS", "PATIENTS", "SUBJECTS",
+    "MATERIALS AND METHODS", "STUDY DESIGN", "INTERVENTION", "INTERVENTIONS", "MEASUREMENTS",
+    "MAIN OUTCOME MEASURES", "OUTCOME MEASURES", "CONTEXT", "HYPOTHESIS", "QUESTION",
+}
+UNLABELLED_TIER = 2
+_HEADING = re.compile(
+    r"^(what|how|who|is|are|can|could|does|do|should|which|when|where|why)\b.{0,120}$", re.I
+)
+_AIM_OR_METHOD = re.compile(
+    r"\b(we (aimed|sought|investigated|examined|evaluated|assessed|studied|hypothesi[sz]ed|"
+    r"conducted|performed|analy[sz]ed|reviewed|enrolled|recruited|randomi[sz]ed)|"
+    r"(aim|objective|purpose|goal)s? (of this|of the|was|were|is)|this study (aimed|sought|was "
+    r"designed)|was (to|designed to) (determine|assess|evaluate|investigate|examine|compare)|"
+    r"were randomi[sz]ed|were (enrolled|recruited|included)|(data|patients) were (collected|"
+    r"obtained|analy[sz]ed)|^to (determine|assess|evaluate|investigate|examine|compare))\b",
+    re.I,
+)
+_BOILERPLATE = re.compile(
+    r"the following (list|tests|procedures)|table below|key points|see (also|the)|"
+    r"provides the following|click here|^these resources",
+    re.I,
+)
 MAX_GAP = 0.1  # a further quote must score within this of the best one
 
 
@@ -42,6 +68,21 @@ def passage_sentences(passage: Passage) -> list[tuple[str, str]]:
     return out
 
 
+def quotable(label: str, sentence: str) -> bool:
+    """A statement of findings: not a heading, aim, method, list intro or instruction."""
+    s = sentence.strip()
+    return not (
+        label in _NEVER
+        or s.endswith(("?", ":"))
+        or "?" in s
+        or len(s.split()) < MIN_WORDS
+        or (not label and _HEADING.match(s) and not s.endswith("."))
+        or _AIM_OR_METHOD.search(s)
+        or _BOILERPLATE.search(s)
+        or instruction_like(s)
+    )
+
+
 def key_sentences(
     question_vector: np.ndarray,
     passages: Sequence[Passage],
@@ -49,32 +90,31 @@ def key_sentences(
     n: int = 2,
     min_similarity: float = MIN_SIMILARITY,
 ) -> list[tuple[int, str]]:
-    """Up to n (source number, sentence), most similar first, at most one per source.
+    """Up to n (source number, sentence), best first, at most one per document.
 
     `encode` maps a list of texts to normalised vectors (the retrieval embedder's encode).
-    Conclusions and results get a small bonus, aims and methods a penalty.
+    Sentences similar enough to the question are ranked by section tier (conclusions, results,
+    unlabelled), then by similarity; a further quote must be within MAX_GAP of the best one.
     """
     candidates = [
         (number, label, sentence)
         for number, passage in enumerate(passages, 1)
         for label, sentence in passage_sentences(passage)
+        if quotable(label, sentence)
     ]
     if not candidates:
         return []
     similarity = encode([s for _, _, s in candidates]) @ question_vector
-    score = similarity + np.array([_SECTION_BONUS.get(label, 0.0) for _, label, _ in candidates])
+    tiers = [_TIER.get(label, UNLABELLED_TIER) for _, label, _ in candidates]
+    order = sorted(range(len(candidates)), key=lambda i: (tiers[i], -similarity[i]))
+    top = max(float(similarity[i]) for i in range(len(candidates)))
     chosen: list[tuple[int, str]] = []
     used: set[str] = set()
-    best = None
-    for i in np.argsort(-score):
+    for i in order:
         number, _, sentence = candidates[i]
         doc = passages[number - 1].doc_id
-        if similarity[i] < min_similarity or doc in used:
+        if similarity[i] < min_similarity or similarity[i] < top - MAX_GAP or doc in used:
             continue
-        if best is None:
-            best = score[i]
-        elif score[i] < best - MAX_GAP:
-            break
         used.add(doc)
         chosen.append((number, sentence))
         if len(chosen) == n:
@@ -82,9 +122,21 @@ def key_sentences(
     return chosen
 
 
+def lead_in(kinds: set[str]) -> str:
+    """What the quotes are: abstracts report findings; consumer-health pages are not abstracts."""
+    if kinds == {"abstract"}:
+        return "The retrieved abstracts report:"
+    if kinds == {"consumer-health page"}:
+        return "The retrieved consumer-health pages say:"
+    return "The retrieved sources (abstracts and consumer-health pages) say:"
+
+
 def quote(chosen: list[tuple[int, str]], passages: Sequence[Passage]) -> tuple[str, tuple]:
-    """The quotes as answer text, and their citations."""
-    text = "The retrieved abstracts report: " + " ".join(
-        f"\u201c{sentence}\u201d [{number}]" for number, sentence in chosen
+    """The quotes as answer text, one cited line each, and their citations."""
+    kinds = {source_kind(passages[number - 1]) for number, _ in chosen}
+    text = lead_in(kinds) + "\n" + "\n".join(
+        f"- \u201c{sentence}\u201d [{number}]" for number, sentence in chosen
     )
-    return text, tuple(Citation(number, passages[number - 1]) for number, _ in chosen)
+    citations = tuple(Citation(number, passages[number - 1], 1.0, True, True)
+                      for number, _ in chosen)
+    return text, citations

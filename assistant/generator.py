@@ -1,18 +1,22 @@
 """Text generation over transformers causal LMs, with stop sequences, streaming and scoring.
 
 GGUF weights (the packaged default) are de-quantised once and cached as safetensors: the first
-load takes about a minute on a CPU, later loads seconds.
+load takes about a minute on a CPU, later loads seconds. `make_generator` builds whichever
+backend the settings name: this local one, or an OpenAI-compatible server
+(`assistant.openai_backend`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from retrieval.embedder import pick_device
 from retrieval.weights import find_packaged, resolve
@@ -21,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # Models known to be base (not instruction-tuned): prompted with plain text, not a chat template.
 BASE_MODELS = ("gemma-3-270m", "google/gemma-3-270m")
+BACKENDS = ("transformers", "openai")
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")  # capitals: a lower-case key is not taken for a name
 
 
 @dataclass(frozen=True)
@@ -32,13 +38,56 @@ class GeneratorSettings:
     prompt_style: str = "auto"  # "auto" | "chat" | "plain"
     adapter: str = ""  # a PEFT/LoRA adapter folder applied on top of the model
     repetition_penalty: float = 1.2  # small models loop on one sentence without it
-    no_repeat_ngram_size: int = 4
+    no_repeat_ngram_size: int = 4  # transformers only: servers have no such parameter
+    backend: str = "transformers"  # "transformers" (in process) | "openai" (an HTTP server)
+    base_url: str = ""  # openai: the server's API root, e.g. "http://127.0.0.1:8000/v1"
+    api_key_env: str = ""  # openai: NAME of the environment variable holding the key, if any
+    timeout_s: float = 120.0  # openai: connecting, and the longest wait for the next piece
 
     def __post_init__(self) -> None:
         if self.prompt_style not in ("auto", "chat", "plain"):
             raise ValueError("generator prompt_style must be auto, chat or plain")
         if not 1 <= self.max_new_tokens <= 4096:
             raise ValueError("generator max_new_tokens must be between 1 and 4096")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"generator backend must be one of: {', '.join(BACKENDS)}")
+        if self.backend == "openai" and not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(
+                "generator base_url must be the server's http(s) API root, e.g. "
+                "http://127.0.0.1:8000/v1, when backend is openai"
+            )
+        if self.api_key_env and not _ENV_NAME.fullmatch(self.api_key_env):
+            raise ValueError(
+                "generator api_key_env is the NAME of an environment variable holding the key, "
+                "in capitals (e.g. VLLM_API_KEY), never the key itself"
+            )
+        if not self.timeout_s > 0:
+            raise ValueError("generator timeout_s must be a positive number of seconds")
+
+
+class TextGenerator(Protocol):
+    """What the Assistant needs from a generator, whichever backend serves it."""
+
+    name: str
+
+    def generate(
+        self, prompt: str, max_new_tokens: int | None = None, stop: list[str] | None = None
+    ) -> str: ...
+
+    def stream(
+        self, prompt: str, max_new_tokens: int | None = None, stop: list[str] | None = None
+    ) -> Iterator[str]: ...
+
+    def score_options(self, prompt: str, options: list[str]) -> dict[str, float]: ...
+
+
+def make_generator(settings: GeneratorSettings, model_cache: Path) -> TextGenerator:
+    """The generator the settings name: local transformers, or an OpenAI-compatible server."""
+    if settings.backend == "openai":
+        from assistant.openai_backend import OpenAIGenerator
+
+        return OpenAIGenerator(settings)
+    return Generator(settings, model_cache)
 
 
 def _convert_gguf(gguf: Path, target: Path) -> None:
@@ -173,7 +222,7 @@ class Generator:
 
         worker = threading.Thread(target=run, daemon=True)
         worker.start()
-        yield from _cut_at_stop(streamer, stop or [])
+        yield from cut_at_stop(streamer, stop or [])
         worker.join()
         if errors:
             raise errors[0]
@@ -209,8 +258,12 @@ class Generator:
         return scores
 
 
-def _cut_at_stop(pieces: Iterator[str], stop: list[str]) -> Iterator[str]:
-    """Pass text through, holding back just enough to never emit part of a stop sequence."""
+def cut_at_stop(pieces: Iterator[str], stop: list[str], drain: bool = True) -> Iterator[str]:
+    """Pass text through, holding back just enough to never emit part of a stop sequence.
+
+    At a stop, the rest of `pieces` is drained (a local worker thread must finish) unless
+    `drain` is false (a caller that can cancel the source instead).
+    """
     if not stop:
         yield from pieces
         return
@@ -222,8 +275,9 @@ def _cut_at_stop(pieces: Iterator[str], stop: list[str]) -> Iterator[str]:
         if cut >= 0:
             if buffer[:cut]:
                 yield buffer[:cut]
-            for _ in pieces:  # drain so the worker can finish
-                pass
+            if drain:
+                for _ in pieces:  # let the worker finish
+                    pass
             return
         if len(buffer) > hold:
             yield buffer[: len(buffer) - hold]

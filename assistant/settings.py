@@ -1,9 +1,9 @@
 """One settings object for medchat: defaults, then a TOML file, then MEDCHAT_* variables.
 
 File: `--config PATH`, else $MEDCHAT_CONFIG, else ./medchat.toml if present. Sections match the
-fields below (`[retrieval]`, `[generator]`, `[chunking]`, `[app]`); top-level keys are `home`,
-`index_name`, `corpus`, `threads`, `models_dir`. Environment: `MEDCHAT_HOME=/data/medchat`,
-`MEDCHAT_RETRIEVAL__TOP_K=8` (section, two underscores, key).
+fields below (`[retrieval]`, `[generator]`, `[chunking]`, `[app]`, `[triage]`); top-level keys
+are `home`, `index_name`, `corpus`, `threads`, `models_dir`. Environment:
+`MEDCHAT_HOME=/data/medchat`, `MEDCHAT_RETRIEVAL__TOP_K=8` (section, two underscores, key).
 """
 
 from __future__ import annotations
@@ -33,6 +33,16 @@ class AppSettings:
 
 
 @dataclass(frozen=True)
+class TriageSettings:
+    # the meaning layers over the rules (each may only raise a level): shipped names or folders;
+    # "" switches one off. The clause-level sign detector ("medchat-triage-signs") is off by
+    # default: on development stories it found no emergency the other layers missed and added
+    # false emergencies (negation, antonyms); see docs/triage.md.
+    signs: str = ""
+    urgency: str = "medchat-triage-urgency"  # the whole story's urgency
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=lambda: Path.home() / ".medchat")
     index_name: str = "default"
@@ -43,6 +53,7 @@ class Settings:
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     generator: GeneratorSettings = field(default_factory=GeneratorSettings)
     app: AppSettings = field(default_factory=AppSettings)
+    triage: TriageSettings = field(default_factory=TriageSettings)
 
     @property
     def index_dir(self) -> Path:

@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--questions", type=Path, action="append",
                         help="questions JSONL (repeatable); default: the suite's shipped set")
     parser.add_argument("--vignettes", type=Path, help="triage vignettes JSONL")
+    parser.add_argument("--conversations", type=Path,
+                        help="triage: conversations JSONL ({id, turns, gold, escalate_by}); "
+                             "alone it replaces the vignettes, with --vignettes both are scored")
     parser.add_argument("--gold-context", action="store_true",
                         help="qa: read the gold document's passages instead of retrieved ones")
     parser.add_argument("--mode", choices=MODES, help="retrieval mode of the system under test")

@@ -1,4 +1,4 @@
-"""Readers for the evaluation inputs: question files and triage vignette files.
+"""Readers for the evaluation inputs: question files, triage vignette and conversation files.
 
 Unlike the corpus reader (which skips a bad record), an evaluation input with a bad line is
 rejected: a silently shorter question set would make two runs incomparable. Every error names
@@ -68,6 +68,18 @@ class Vignette:
     text: str
     gold: str
     source_label: str = ""
+    diagnosis: str = ""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A patient's messages to the intake, in order; by message `escalate_by` (1-based) the
+    level must be at least `gold`. `diagnosis` is never shown."""
+
+    id: str
+    turns: tuple[str, ...]
+    gold: str
+    escalate_by: int
     diagnosis: str = ""
 
 
@@ -188,3 +200,38 @@ def read_vignettes(path: str | Path, limit: int | None = None) -> list[Vignette]
             )
         )
     return vignettes
+
+
+def _turns(obj: dict, path: Path, lineno: int) -> tuple[str, ...]:
+    turns = obj.get("turns")
+    if not isinstance(turns, list) or not turns:
+        raise FormatError(path, lineno, "'turns' must be a non-empty list of patient messages")
+    if not all(isinstance(t, str) and t.strip() for t in turns):
+        raise FormatError(path, lineno, "every turn must be a non-empty string")
+    return tuple(t.strip() for t in turns)
+
+
+def read_conversations(path: str | Path, limit: int | None = None) -> list[Conversation]:
+    """Conversations, one JSON object a line: {"id", "turns", "gold", "escalate_by"}."""
+    path = Path(path)
+    conversations: list[Conversation] = []
+    seen: dict[str, int] = {}
+    for lineno, obj in _objects(path, limit):
+        cid = _text(obj, "id", path, lineno) or ""
+        if cid in seen:
+            raise FormatError(path, lineno, f"duplicate id {cid!r} (first on line {seen[cid]})")
+        seen[cid] = lineno
+        turns = _turns(obj, path, lineno)
+        gold = _choice(obj, "gold", TRIAGE_GOLD, path, lineno)
+        if gold is None:
+            raise FormatError(path, lineno, "missing key 'gold'")
+        by = obj.get("escalate_by", len(turns))
+        if not isinstance(by, int) or isinstance(by, bool) or not 1 <= by <= len(turns):
+            raise FormatError(
+                path, lineno, f"'escalate_by' must be a turn number from 1 to {len(turns)}"
+            )
+        conversations.append(Conversation(
+            id=cid, turns=turns, gold=gold, escalate_by=by,
+            diagnosis=_text(obj, "diagnosis", path, lineno, required=False) or "",
+        ))
+    return conversations

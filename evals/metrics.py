@@ -221,6 +221,18 @@ def over_triage_rate(gold: Sequence[str], predicted: Sequence[str]) -> float:
     return mean([float(_urgency(p) > _urgency(g)) for g, p in zip(gold, predicted, strict=True)])
 
 
+def self_care_over_triage(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """Share of gold self-care cases sent to a clinician or emergency care (NaN when none)."""
+    _same_length(gold, predicted)
+    return mean([float(three_level(p) != "self-care")
+                 for g, p in zip(gold, predicted, strict=True) if three_level(g) == "self-care"])
+
+
+def at_least_as_urgent(gold: str, predicted: str) -> bool:
+    """True when `predicted` is as urgent as `gold` or more (the level a case needed by then)."""
+    return _urgency(predicted) >= _urgency(gold)
+
+
 # --- latency -----------------------------------------------------------------------------------
 
 

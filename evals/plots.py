@@ -70,10 +70,11 @@ def plot_results(results: dict, out: Path) -> list[Path]:
     for task, sub in results.get("qa", {}).get("tasks", {}).items():
         written.append(confusion_png(sub["labels"], sub["confusion"], f"qa: {task}",
                                      out / f"qa-{task}-confusion.png"))
-    if "confusion" in results.get("triage", {}):
-        t = results["triage"]
-        written.append(confusion_png(t["labels"], t["confusion"], "triage",
-                                     out / "triage-confusion.png"))
+    for name in ("triage", "triage_conversations"):
+        if "confusion" in results.get(name, {}):
+            t = results[name]
+            written.append(confusion_png(t["labels"], t["confusion"], name.replace("_", " "),
+                                         out / f"{name.replace('_', '-')}-confusion.png"))
     samples = results.get("speed", {}).get("samples")
     if samples:
         written.append(latency_png(samples, out / "speed-latency.png"))

@@ -11,7 +11,11 @@ HEADLINES = {
     "citations": ("citation_precision", "citation_validity", "abstention_rate",
                   "answers_with_citations"),
     "triage": ("accuracy", "macro_f1", "emergency_sensitivity", "under_triage_rate",
-               "over_triage_rate"),
+               "over_triage_rate", "self_care_over_triage", "emergencies_to_self_care"),
+    "triage_conversations": ("accuracy", "macro_f1", "emergency_sensitivity",
+                             "escalated_in_time", "emergency_escalated_in_time",
+                             "under_triage_rate", "over_triage_rate", "self_care_over_triage",
+                             "emergencies_to_self_care"),
     "speed": ("index_passages_per_s", "retrieval_p50_ms", "retrieval_p95_ms",
               "time_to_first_token_s", "tokens_per_s", "answer_p50_s", "answer_p95_s",
               "embedder_device", "generator_device"),
@@ -90,7 +94,8 @@ def render(results: dict) -> str:
         ["total seconds", results.get("timings", {}).get("total_s")],
     ])
     lines.append("")
-    for name in ("retrieval", "qa", "citations", "triage", "speed", "floors"):
+    for name in ("retrieval", "qa", "citations", "triage", "triage_conversations", "speed",
+                 "floors"):
         if name in results:
             lines += _section(name, results[name])
     return "\n".join(lines)

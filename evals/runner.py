@@ -13,7 +13,7 @@ from typing import Any
 from evals import defaults, floors
 from evals.context import RunContext
 from evals.corpusdata import CorpusData, aliases_of, gold_passages, load_corpus
-from evals.formats import Question, read_questions, read_vignettes
+from evals.formats import Question, read_conversations, read_questions, read_vignettes
 from evals.provenance import fingerprints, versions
 from evals.results import write_outputs
 from evals.suites import citations, qa, retrieval, speed, triage
@@ -154,6 +154,16 @@ def run_triage(inp: Inputs) -> dict:
     return section
 
 
+def run_triage_conversations(inp: Inputs) -> dict:
+    path = inp.args.conversations
+    inp.files.append(Path(path))
+    conversations = read_conversations(path, inp.ctx.limit)
+    start = time.perf_counter()
+    section = triage.run_conversations(conversations, inp.system.intake_session, inp.ctx)
+    inp.timings["triage_conversations_s"] = time.perf_counter() - start
+    return section
+
+
 def run_speed(inp: Inputs) -> dict:
     questions = inp.questions("speed", inp.ctx.limit or speed.DEFAULT_QUESTIONS)
     start = time.perf_counter()
@@ -163,7 +173,18 @@ def run_speed(inp: Inputs) -> dict:
 
 
 RUNNERS = {"retrieval": run_retrieval, "qa": run_qa, "citations": run_citations,
-           "triage": run_triage, "speed": run_speed}
+           "triage": run_triage, "triage_conversations": run_triage_conversations,
+           "speed": run_speed}
+
+
+def suite_sections(args: argparse.Namespace) -> tuple[str, ...]:
+    """The sections a run computes: `triage --conversations F` alone scores only conversations;
+    with --vignettes too, both."""
+    if args.suite == "all":
+        return ALL
+    if args.suite == "triage" and getattr(args, "conversations", None):
+        return ("triage", "triage_conversations") if args.vignettes else ("triage_conversations",)
+    return getattr(args, "smoke_suites", (args.suite,))
 
 
 def _jsonable(value: Any) -> Any:
@@ -199,8 +220,7 @@ def run_suite(args: argparse.Namespace, out: Path) -> int:
         "models": system.models(),
         "seed": args.seed,
     }
-    names = ALL if args.suite == "all" else getattr(args, "smoke_suites", (args.suite,))
-    for name in names:
+    for name in suite_sections(args):
         print(f"== {name}", flush=True)
         results[name] = RUNNERS[name](inp)
     corpus = inp.corpus

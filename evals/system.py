@@ -20,6 +20,7 @@ class System:
     _assistants: dict[Path, Any] = field(default_factory=dict)
     _generator: Any = None
     _embedder: Any = None
+    _layers: Any = None
 
     @classmethod
     def load(cls, config: Path | None, mode: str | None, progress: bool = True,
@@ -42,7 +43,9 @@ class System:
     def models(self) -> dict[str, str]:
         return {"embedder": self.settings.retrieval.embedder,
                 "reranker": self.settings.retrieval.reranker or None,
-                "generator": self.settings.generator.model}
+                "generator": self.settings.generator.model,
+                "triage_signs": self.settings.triage.signs or None,
+                "triage_urgency": self.settings.triage.urgency or None}
 
     # --- indexes ---------------------------------------------------------------------------
 
@@ -101,19 +104,37 @@ class System:
         like `Assistant.from_settings` but over our retriever: settings name one index only."""
         if index_dir not in self._assistants:
             from assistant.assistant import Assistant
-            from assistant.generator import Generator
+            from assistant.generator import make_generator
 
             if self._generator is None:
-                self._generator = Generator(self.settings.generator, self.settings.model_cache)
+                self._generator = make_generator(self.settings.generator,
+                                                 self.settings.model_cache)
             self._assistants[index_dir] = Assistant(
                 self.retriever(index_dir), self._generator, self.settings
             )
         return self._assistants[index_dir]
 
+    def layers(self):
+        """The triage meaning layers named in settings, loaded once."""
+        if self._layers is None:
+            from assistant.triage.layers import load_layers
+
+            t = self.settings.triage
+            self._layers = load_layers(t.signs, t.urgency, self.settings.model_cache)
+        return self._layers
+
     def assess(self, text: str):
         from assistant.triage import assess
 
-        return assess(text)
+        layers = self.layers()
+        return assess(text, signs=layers.signs, urgency=layers.urgency)
+
+    def intake_session(self):
+        """A fresh intake conversation, as the app would start one."""
+        from assistant.triage import IntakeSession
+
+        layers = self.layers()
+        return IntakeSession(signs=layers.signs, urgency=layers.urgency)
 
 
 def seed_everything(seed: int) -> None:

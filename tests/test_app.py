@@ -54,3 +54,16 @@ def test_patient_intake_escalates_a_red_flag_on_the_same_turn(client):
     assert "emergency" in level.lower()
     assert "call your local emergency number" in text_of(history[-1]).lower()
     assert summary
+
+
+def test_the_literature_chat_streams_only_checked_text(assistant):
+    from assistant.citations import split_answer
+
+    updates = [history[-1]["content"] for _, history, _ in app.respond(
+        assistant, 2000, "Do mitochondria play a role in remodelling lace plant leaves during "
+        "programmed cell death?", [])]
+    assert updates[0] == "Searching the literature…"
+    final = updates[-1]
+    for partial in updates[1:-1]:
+        assert partial.endswith(" …")
+        assert all(sentence in final for sentence in split_answer(partial[: -len(" …")]))

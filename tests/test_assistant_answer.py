@@ -1,4 +1,4 @@
-"""Answers from the real index and generator: citations point at retrieved passages."""
+"""Answers from the real index and generator: checked text, one decision, honest abstention."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ import json
 
 import pytest
 
-from assistant.records import DISCLAIMER
+from assistant.assistant import distinct_documents
+from assistant.citations import Checked, check_sentence, split_answer
+from assistant.records import DISCLAIMER, ENGLISH_ONLY, NOT_COVERED, VERDICT_TEXT, Answer, as_json
+from assistant.verdict import as_label
 from retrieval.retriever import QueryError
+
+OUT_OF_CORPUS = "Does vitamin D supplementation prevent hip fractures in older women?"
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +22,15 @@ def pubmedqa_question(shared_data):
 
 
 @pytest.fixture(scope="module")
-def answer(assistant, pubmedqa_question):
-    return assistant.answer(pubmedqa_question["question"])
+def streamed(assistant, pubmedqa_question):
+    """Everything answer_stream yields for a real yes/no question, the Answer last."""
+    return list(assistant.answer_stream(pubmedqa_question["question"]))
+
+
+@pytest.fixture(scope="module")
+def answer(streamed):
+    assert isinstance(streamed[-1], Answer)
+    return streamed[-1]
 
 
 def test_every_citation_points_at_a_retrieved_passage(answer):
@@ -37,6 +49,60 @@ def test_an_answer_either_cites_sources_or_abstains(answer):
     assert answer.abstained or answer.citations
     if not answer.abstained:
         assert any(f"PMID {pmid}" in answer.render() for pmid in answer.cited_ids)
+
+
+def test_streamed_text_is_only_checked_text(streamed, answer):
+    pieces = [item for item in streamed if isinstance(item, str)]
+    assert pieces
+    for sentence in split_answer("".join(pieces)):
+        assert sentence in answer.text
+        if sentence in VERDICT_TEXT.values() or answer.extractive:
+            continue  # the decision rule's verdict; quotes are the sources' own words
+        checked = check_sentence(sentence, answer.passages)
+        assert isinstance(checked, Checked) and checked.text == sentence
+
+
+def test_a_yes_no_question_gets_the_verdict_first_and_choose_agrees(
+    assistant, answer, pubmedqa_question
+):
+    assert answer.verdict in VERDICT_TEXT
+    assert answer.text.startswith(VERDICT_TEXT[answer.verdict])
+    choice = assistant.choose(pubmedqa_question["question"], ["yes", "no", "maybe"],
+                              answer.passages)
+    assert choice.label == as_label(answer.verdict)
+
+
+def test_a_duplicate_source_is_shown_once(assistant, retriever, pubmedqa_question):
+    hits = retriever.search(pubmedqa_question["question"], k=20)
+    assert len({h.passage.doc_id for h in hits}) < len(hits)  # abstracts span passages
+    shown = assistant.sources(pubmedqa_question["question"])
+    assert len({h.passage.doc_id for h in shown}) == len(shown) == 5
+    assert [h.passage.doc_id for h in shown] == [h.passage.doc_id
+                                                 for h in distinct_documents(hits, 5)]
+
+
+def test_an_out_of_corpus_question_abstains_and_lists_the_closest_sources(assistant):
+    answer = assistant.answer(OUT_OF_CORPUS)
+    assert answer.abstained and answer.text == NOT_COVERED
+    assert answer.passages and not answer.citations and answer.verdict is None
+    rendered = answer.render()
+    assert "Closest sources (not cited as support):" in rendered
+    assert all(f"PMID {p.pmid}" in rendered for p in answer.passages)
+
+
+def test_a_non_english_question_gets_the_english_only_reply(assistant):
+    answer = assistant.answer("¿La vitamina D previene las fracturas de cadera en mujeres?")
+    assert answer.abstained and answer.text == ENGLISH_ONLY
+    assert answer.passages == () and answer.hits == ()  # refused before any retrieval
+
+
+def test_the_json_record_exposes_how_the_answer_was_made(answer):
+    record = as_json(answer)
+    assert {"verdict", "extractive", "abstained", "dropped", "citations", "sources"} <= set(record)
+    for citation in record["citations"]:
+        assert {"support", "numbers_ok", "negation_ok"} <= set(citation)
+    assert all({"sentence", "reason"} == set(d) for d in record["dropped"])
+    assert {s["kind"] for s in record["sources"]} == {"abstract"}
 
 
 def test_the_rendered_answer_carries_the_disclaimer(answer):

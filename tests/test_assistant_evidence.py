@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.evidence import key_sentences, passage_sentences, quote
+from corpus.chunking import chunk_document
 from corpus.records import Passage
 
 TRIAL = Passage(
@@ -38,3 +41,39 @@ def test_nothing_similar_enough_means_no_quote(embedder):
 def test_quotes_are_cited_by_source_number():
     text, citations = quote([(2, "Arthroscopic knee surgery did not reduce pain.")], [TRIAL, KNEE])
     assert text.endswith("[2]") and citations[0].citation_id == "2"
+
+
+@pytest.fixture(scope="module")
+def inheritance_page():
+    """A real MedQuAD page: it opens with its question heading, "Is ... inherited?"."""
+    from corpus.builtin import read_builtin
+
+    doc = next(d for d in read_builtin(sources=["medquad"])
+               if d.doc_id == "medquad:GARD_0000006_3")
+    return chunk_document(doc)[0]
+
+
+def test_a_question_heading_is_never_quoted(embedder, inheritance_page):
+    question = "Is abdominal aortic aneurysm inherited?"
+    chosen = key_sentences(embedder.encode([question])[0], [inheritance_page], embedder.encode)
+    assert chosen
+    assert all("?" not in sentence for _, sentence in chosen)
+    assert "multifactorial condition" in chosen[0][1]
+
+
+def test_aims_and_methods_are_never_quoted(embedder):
+    trial = Passage(
+        doc_id="5", chunk=0, pmid="5", title="Zinc lozenges",
+        text="Zinc lozenges\nWe aimed to determine whether zinc lozenges shorten the common cold "
+             "in adults.\nMETHODS: Adults with a common cold took zinc lozenges or placebo "
+             "lozenges.",
+    )
+    q = embedder.encode(["Do zinc lozenges shorten the common cold in adults?"])[0]
+    assert key_sentences(q, [trial], embedder.encode) == []
+
+
+def test_a_consumer_health_page_is_not_called_an_abstract(inheritance_page):
+    text, _ = quote([(1, "Abdominal aortic aneurysm is thought to be a multifactorial condition.")],
+                    [inheritance_page])
+    assert "abstract" not in text.lower()
+    assert text.startswith("The retrieved consumer-health pages say:")

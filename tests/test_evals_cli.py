@@ -55,7 +55,8 @@ def _no_system(*args, **kwargs):
     from evals.system import System
 
     settings = SimpleNamespace(retrieval=SimpleNamespace(embedder="e", reranker="", mode="hybrid"),
-                               generator=SimpleNamespace(model="g"), index_dir="idx")
+                               generator=SimpleNamespace(model="g"), index_dir="idx",
+                               triage=SimpleNamespace(signs="", urgency=""))
     return System(settings, progress=False)
 
 

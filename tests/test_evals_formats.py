@@ -129,3 +129,29 @@ def test_the_shipped_files_read_cleanly():
     for path in sorted(DATA_DIR.glob("*/questions*.jsonl")):
         assert read_questions(path, limit=50), path
     assert len(read_vignettes(DATA_DIR / "triage" / "vignettes_dev.jsonl")) == 15
+
+
+def test_a_conversation_in_the_documented_schema(tmp_path):
+    from evals.formats import read_conversations
+
+    path = write(tmp_path, {"id": "c1", "turns": ["my head hurts", "worst ever"],
+                            "gold": "emergency", "escalate_by": 2})
+    [c] = read_conversations(path)
+    assert (c.id, c.turns, c.gold, c.escalate_by) == ("c1", ("my head hurts", "worst ever"),
+                                                      "emergency", 2)
+
+
+def test_a_conversation_escalating_after_its_last_turn_is_rejected(tmp_path):
+    from evals.formats import read_conversations
+
+    path = write(tmp_path, {"id": "c1", "turns": ["a"], "gold": "emergency", "escalate_by": 2})
+    with pytest.raises(FormatError, match=r"q.jsonl:1: 'escalate_by' must be a turn number"):
+        read_conversations(path)
+
+
+def test_a_conversation_without_turns_is_rejected(tmp_path):
+    from evals.formats import read_conversations
+
+    path = write(tmp_path, {"id": "c1", "turns": [], "gold": "self-care"})
+    with pytest.raises(FormatError, match="'turns' must be a non-empty list"):
+        read_conversations(path)

@@ -141,6 +141,7 @@ class FakeAnswer:
     citations: list
     passages: list
     abstained: bool = False
+    extractive: bool = False
 
 
 def test_check_answer_marks_support_and_validity():
@@ -154,6 +155,22 @@ def test_check_answer_marks_support_and_validity():
     record = citations.check_answer(answer)
     assert [s["supported"] for s in record["sentences"]] == [True, False, False]
     assert record["valid"] == [True, False, False]  # [2] was not given, [3] points at nothing
+
+
+def test_the_judge_rejects_an_invented_number_and_a_negation_flip():
+    source = "Metformin did not reduce HbA1c by 12.5 % compared with placebo."
+    assert citations.judge("Metformin did not reduce HbA1c by 12.5% [1].", [source])["supported"]
+    invented = citations.judge("Metformin did not reduce HbA1c by 37% [1].", [source])
+    flipped = citations.judge("Metformin reduced HbA1c by 12.5% [1].", [source])
+    assert not invented["supported"] and not invented["numbers_ok"]
+    assert not flipped["supported"] and not flipped["negation_ok"]
+
+
+def test_the_judge_flags_an_answer_that_says_yes_and_no():
+    assert citations.contradictory(["Metformin reduced HbA1c [1].",
+                                    "Metformin did not reduce HbA1c [1]."])
+    assert not citations.contradictory(["Metformin reduced HbA1c [1].",
+                                        "Metformin did not cause weight gain [1]."])
 
 
 class FakeAnswerer:
@@ -174,6 +191,7 @@ def test_citations_suite_pools_sentences_and_counts_abstentions(tmp_path):
     assert section["citation_precision"] == 1.0
     assert section["citation_validity"] == 1.0
     assert section["abstention_rate"] == 0.5
+    assert section["extractive_rate"] == 0.0
 
 
 @dataclass
@@ -206,3 +224,45 @@ def test_triage_never_shows_the_diagnosis_or_gold(tmp_path):
     triage.run([vignette], lambda text: seen.append(text) or FakeTriage("emergency"),
                ctx(tmp_path))
     assert seen == ["the story"]
+
+
+class ScriptedSession:
+    """An intake that answers each message with the next level of a fixed script."""
+
+    def __init__(self, levels):
+        self.levels = iter(levels)
+
+    def reply(self, message):
+        return type("Turn", (), {"result": FakeTriage(next(self.levels))})()
+
+
+def test_conversations_score_the_final_level_and_timeliness(tmp_path):
+    from evals.formats import Conversation
+
+    conversations = [
+        Conversation("late", ("hi", "headache", "i took all my pills"), "emergency", 3),
+        Conversation("slow", ("chest pain", "sweaty", "ok"), "emergency", 2),
+        Conversation("cold", ("runny nose", "3 days"), "self-care", 2),
+    ]
+    scripts = iter([["routine", "routine", "emergency"], ["urgent", "urgent", "emergency"],
+                    ["routine", "self-care"]])
+    section = triage.run_conversations(
+        conversations, lambda: ScriptedSession(next(scripts)), ctx(tmp_path)
+    )
+    assert section["emergency_sensitivity"] == 1.0
+    assert section["escalated_in_time"] == pytest.approx(2 / 3)
+    assert section["emergency_escalated_in_time"] == 0.5
+    assert section["late"] == ["slow"]
+    assert section["accuracy"] == 1.0
+
+
+def test_conversations_run_through_the_real_intake(tmp_path):
+    from assistant.triage import IntakeSession
+    from evals.formats import Conversation
+
+    conversation = Conversation(
+        "c1", ("I have chest pain", "I'm sweating and it spreads to my left arm"), "emergency", 2
+    )
+    section = triage.run_conversations([conversation], IntakeSession, ctx(tmp_path))
+    assert section["escalated_in_time"] == 1.0
+    assert section["confusion"][0] == [1, 0, 0]

@@ -34,7 +34,8 @@ def tiny_bank(tmp_path):
     folder.mkdir()
     with open(folder / "part.jsonl", "w") as fh:
         for group, text, label, kind in TINY_BANK:
-            fh.write(json.dumps({"group": group, "text": text, "label": label, "kind": kind}) + "\n")
+            line = {"group": group, "text": text, "label": label, "kind": kind}
+            fh.write(json.dumps(line) + "\n")
     return folder
 
 
