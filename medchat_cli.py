@@ -190,8 +190,11 @@ def cmd_triage_signs(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else MODELS_DIR / MODEL_NAME
     defaults = sign_training.SignTrainingSettings()
-    settings = replace(defaults, epochs=args.epochs or defaults.epochs, seed=args.seed,
-                       threads=defaults.threads if args.threads is None else args.threads)
+    settings = replace(defaults, epochs=args.epochs or defaults.epochs, seed=args.seed)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     sign_training.train(out, settings=settings, cache_dir=_settings(args).model_cache)
     print(f"Sign detector saved to {out} (figures in {out}/training.json)")
     return 0
