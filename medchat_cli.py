@@ -190,11 +190,8 @@ def cmd_triage_signs(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else MODELS_DIR / MODEL_NAME
     defaults = sign_training.SignTrainingSettings()
-    settings = replace(defaults, epochs=args.epochs or defaults.epochs, seed=args.seed)
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
+    settings = replace(defaults, epochs=args.epochs or defaults.epochs, seed=args.seed,
+                       threads=defaults.threads if args.threads is None else args.threads)
     sign_training.train(out, settings=settings, cache_dir=_settings(args).model_cache)
     print(f"Sign detector saved to {out} (figures in {out}/training.json)")
     return 0
@@ -326,7 +323,8 @@ def _generator_eval(args: argparse.Namespace) -> int:
     chosen = balanced(examples, args.limit) if args.limit else examples
     generator = Generator(gen_settings, settings.model_cache)
     if args.max_new_tokens:
-        summary, rows = evaluate(generator, chosen, args.max_new_tokens)
+        log = Path(args.out).with_suffix(".partial.jsonl") if args.out else None
+        summary, rows = evaluate(generator, chosen, args.max_new_tokens, log=log)
     else:  # no drafts: the held-out answers' loss only (fast)
         summary, rows = answer_losses(generator, chosen), []
     summary = {"model": gen_settings.model, "adapter": gen_settings.adapter,
@@ -343,7 +341,8 @@ def _add_generator_parser(sub) -> None:
     gen.add_argument("action", choices=["train", "eval"])
     gen.add_argument("--base", help="model to start from / to score (default "
                                     "SmolLM2-135M-Instruct for train, the adapter's base for eval)")
-    gen.add_argument("--out", help="train: folder for the adapter; eval: a JSON file of results")
+    gen.add_argument("--out", help="train: folder for the adapter; eval: a JSON file of results "
+                                   "(answers kept in OUT.partial.jsonl: a rerun continues)")
     gen.add_argument("--questions", nargs="+",
                      help="train: development question files (default: PubMedQA, Evidence "
                           "Inference and MedQuAD copies in evals/data)")

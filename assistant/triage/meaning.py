@@ -228,6 +228,15 @@ def vote(
     return found
 
 
+@dataclass(frozen=True)
+class ClauseReading:
+    """One clause, its similarity to each bank line, and the groups the rules set aside in it."""
+
+    clause: str
+    similarities: np.ndarray
+    set_aside: frozenset[str]
+
+
 def set_aside(clause: str) -> frozenset[str]:
     """Groups the rules read in the clause only as negated, past or someone else's: the layer
     agrees with them rather than adding those groups back."""
@@ -296,21 +305,26 @@ class SignDetector:
 
     def detect(self, text: str) -> tuple[SignMatch, ...]:
         """Every (clause, group) the text signals, in reading order."""
-        return self.matches(text, self.bank.threshold)
+        return self.decide(self.read(text), self.settings.neighbours, self.bank.threshold)
 
-    def matches(self, text: str, thresholds: np.ndarray) -> tuple[SignMatch, ...]:
-        """`detect` with other thresholds (one per `bank.groups`): calibration sweeps them."""
+    def read(self, text: str) -> tuple[ClauseReading, ...]:
+        """Each clause of the text with its similarity to every bank line."""
         clauses = split_clauses(text)
         if not clauses:
             return ()
         sims = self.encode(clauses) @ self.vectors.T
-        found = []
-        for clause, row in zip(clauses, sims, strict=True):
-            aside = set_aside(clause)
-            for group, score, line in vote(row, self.bank, self.settings.neighbours, thresholds):
-                if group not in aside:
-                    found.append(SignMatch(group, clause, score, self.bank.lines[line].text))
-        return tuple(found)
+        return tuple(ClauseReading(c, row, set_aside(c))
+                     for c, row in zip(clauses, sims, strict=True))
+
+    def decide(self, readings: Sequence[ClauseReading], neighbours: int,
+               thresholds: np.ndarray) -> tuple[SignMatch, ...]:
+        """The matches of read clauses under a decision rule (calibration tries several)."""
+        return tuple(
+            SignMatch(group, r.clause, score, self.bank.lines[line].text)
+            for r in readings
+            for group, score, line in vote(r.similarities, self.bank, neighbours, thresholds)
+            if group not in r.set_aside
+        )
 
     def groups(self, text: str) -> frozenset[str]:
         """The term groups to pass to `red_flags.evaluate(..., extra=...)`."""
