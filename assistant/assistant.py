@@ -16,7 +16,7 @@ from assistant import verdict as decision
 from assistant.citations import Checked, check_sentence, contradicts, settle, split_answer
 from assistant.evidence import key_sentences, quote
 from assistant.followup import standalone_question
-from assistant.generator import Generator
+from assistant.generator import TextGenerator, make_generator
 from assistant.language import is_english
 from assistant.prompt import STOP, answer_prompt, choice_prompt
 from assistant.records import (
@@ -62,19 +62,22 @@ def without_polar_word(sentence: str) -> str:
 class Assistant:
     """Answers questions from the indexed literature; one instance serves many questions."""
 
-    def __init__(self, retriever: Retriever, generator: Generator, settings: Settings) -> None:
+    def __init__(
+        self, retriever: Retriever, generator: TextGenerator, settings: Settings
+    ) -> None:
         self.retriever = retriever
         self.generator = generator
         self.settings = settings
 
     @classmethod
     def from_settings(cls, settings: Settings, index_dir: Path | None = None) -> Assistant:
-        """Load retriever and generator; `index_dir` overrides the settings' default index."""
+        """Load retriever and generator (local model or HTTP backend, as the settings say);
+        `index_dir` overrides the settings' default index."""
         retriever = Retriever.load(
             index_dir or settings.index_dir, settings.retrieval, settings.chunking,
             model_cache=settings.model_cache,
         )
-        generator = Generator(settings.generator, settings.model_cache)
+        generator = make_generator(settings.generator, settings.model_cache)
         return cls(retriever, generator, settings)
 
     # --- the steps, each usable alone (evaluations call them) ---------------------------------

@@ -8,10 +8,12 @@ answer (and only then), and how fast it writes.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from assistant.citations import is_abstention
 from assistant.prompt import STOP
@@ -146,17 +148,31 @@ def summarize(scored: Sequence[Scored]) -> dict:
 
 
 def evaluate(generator, examples: Sequence[SftExample], max_new_tokens: int = 128,
-             progress: bool = True) -> tuple[dict, list[dict]]:
-    """(summary, one record per example) for `generator` answering each held-out prompt."""
+             progress: bool = True, log: Path | None = None) -> tuple[dict, list[dict]]:
+    """(summary, one record per example) for `generator` answering each held-out prompt.
+
+    With `log` (JSONL), each record is appended as soon as it is scored and records already
+    there are reused, so an interrupted evaluation continues where it stopped.
+    """
     from tqdm import tqdm
 
+    done = {}
+    if log is not None and log.is_file():
+        with open(log, encoding="utf-8") as fh:
+            done = {r["id"]: Scored(**r) for r in map(json.loads, fh) if r.get("id")}
     scored = []
     for example in tqdm(examples, desc="answering held-out examples", disable=not progress):
+        if example.id in done:
+            scored.append(done[example.id])
+            continue
         started = time.perf_counter()
         draft = generator.generate(example.prompt, max_new_tokens=max_new_tokens, stop=STOP)
         seconds = time.perf_counter() - started
         tokens = len(generator.tokenizer(draft, add_special_tokens=False)["input_ids"])
         scored.append(score(example, draft, tokens, seconds))
+        if log is not None:
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(asdict(scored[-1])) + "\n")
     return summarize(scored), [asdict(s) for s in scored]
 
 
