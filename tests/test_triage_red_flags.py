@@ -78,6 +78,18 @@ EMERGENCY_PHRASINGS = {
     "sudden_breathlessness": ["sudden shortness of breath an hour ago"],
     "fever_after_travel_to_malaria_area": ["fever since I came back from Nigeria"],
     "type1_diabetes_with_vomiting": ["I have type 1 diabetes and keep vomiting"],
+    "tearing_pain": ["sudden ripping pain going through to my back"],
+    "cold_pale_limb_sudden": ["my leg has suddenly gone cold and white"],
+    "cold_pale_limb_painful": ["his foot is cold, pale and in agony"],
+    "late_period_pain_faint": ["my period is late, bad tummy pain and i nearly passed out"],
+    "late_period_shoulder_tip": ["period is 2 weeks late and my shoulder tip aches"],
+    "bowel_obstruction_signs": ["havent farted or pooed for 2 days and keep being sick"],
+    "irreducible_hernia": ["lump in my groin, i cant push it back in and im vomiting"],
+    "sudden_double_vision": ["i suddenly started seeing double an hour ago"],
+    "double_vision_with_fever": ["my eye is swollen, i have a fever and im seeing double"],
+    "deep_or_large_burn": ["scalded my arm with the kettle and the burn is bigger than my hand"],
+    "harm_to_others": ["im hearing voices telling me to hurt my son"],
+    "new_diabetes_with_ketoacidosis": ["she is always thirsty and now her breath smells of nail varnish"],
 }
 
 NEGATED = [

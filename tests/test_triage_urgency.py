@@ -15,6 +15,7 @@ from assistant.triage.urgency import (
     windows,
 )
 from assistant.triage.urgency_training import (
+    RuleView,
     UrgencyTrainingSettings,
     choose_thresholds,
     read_stories,
@@ -61,6 +62,33 @@ def test_thresholds_keep_the_target_emergency_recall_and_never_accept_an_emergen
                                                         emergency_quantile=1.0))
     assert t.emergency <= 0.2  # all three emergencies reach it
     assert t.self_care > 0.6  # above the emergency whose self-care probability is 0.6
+
+
+PIPELINE_P = np.array([[0.95, 0.03, 0.02], [0.7, 0.2, 0.1], [0.3, 0.3, 0.4],
+                       [0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.05, 0.15, 0.8], [0.1, 0.3, 0.6]])
+PIPELINE_Y = np.array([0, 0, 0, 1, 1, 2, 2])
+#  the rules already call the third emergency an emergency; it reached the self-care gate too
+PIPELINE_VIEWS = [RuleView(False, False), RuleView(False, False), RuleView(True, True),
+                  RuleView(False, False), RuleView(False, True), RuleView(False, True),
+                  RuleView(False, True)]
+
+
+def test_the_emergency_bar_is_the_highest_that_keeps_the_whole_triages_recall():
+    t = choose_thresholds(PIPELINE_P, PIPELINE_Y, UrgencyTrainingSettings(pipeline_recall=1.0),
+                          PIPELINE_VIEWS)
+    assert t.emergency == 0.7  # with the rules' catch, the story model need reach only 0.7
+
+
+def test_self_care_is_accepted_only_well_above_any_emergency_at_the_gate():
+    settings = UrgencyTrainingSettings(self_care_floor=0.3, self_care_margin=0.2)
+    t = choose_thresholds(PIPELINE_P, PIPELINE_Y, settings, PIPELINE_VIEWS)
+    assert t.self_care == pytest.approx(0.6)  # the gated emergency's 0.4, plus the margin
+
+
+def test_self_care_is_never_accepted_below_the_floor():
+    settings = UrgencyTrainingSettings(self_care_floor=0.7, self_care_margin=0.0)
+    t = choose_thresholds(PIPELINE_P, PIPELINE_Y, settings, PIPELINE_VIEWS)
+    assert t.self_care == pytest.approx(0.7)
 
 
 def test_a_crushing_chest_pain_story_reads_as_an_emergency(urgency):

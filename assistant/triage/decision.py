@@ -243,13 +243,20 @@ def apply_story(
     if result.level == "self-care" and scores.self_care < thresholds.keep_self_care:
         return replace(result, level="routine", reasons=[STORY_DOUBT_REASON, *result.reasons],
                        source=f"{result.source}+story")
-    no_signal = result.level == "routine" and not result.confident
-    if (no_signal and scores.self_care >= thresholds.self_care
-            and not _self_care_concerns(state, text) and not _baby(state, text)
-            and not dangerous_uncovered(state.families, [])):
+    if scores.self_care >= thresholds.self_care and may_accept_self_care(result, state, text):
         return replace(result, level="self-care", reasons=[STORY_SELF_CARE_REASON],
                        source=f"{result.source}+story", confident=False)
     return result
+
+
+def may_accept_self_care(result: TriageResult, state: IntakeState, text: str) -> bool:
+    """Whether the whole-story reading may turn this result into self-care: only an unconfident
+    "no signal" routine (no rule, no screen) with nothing else of concern (no dangerous system,
+    baby, high-risk context or sudden severe onset). Training uses it to choose the threshold."""
+    return (result.level == "routine" and not result.confident and not result.crisis
+            and NO_SIGNAL_REASON in result.reasons
+            and not _self_care_concerns(state, text) and not _baby(state, text)
+            and not dangerous_uncovered(state.families, []))
 
 
 def model_prompt(text: str) -> str:

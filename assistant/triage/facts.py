@@ -26,8 +26,11 @@ _NUM = r"(\d+(?:\.\d+)?|a couple of|couple of|a few|few|several|an?|one|two|thre
 _UNIT = r"(hour|hr|day|night|week|wk|month|year|yr)s?"
 _DURATION_PATTERNS = (
     re.compile(rf"\b{_NUM}\s*-?\s*{_UNIT}\s*-?\s*(?:history|ago)\b"),
-    re.compile(rf"\b(?:for|over|in|during|lasting)\s+(?:about\s+|almost\s+|nearly\s+)?"
+    re.compile(rf"\b(?:for|over|during|lasting)\s+(?:about\s+|almost\s+|nearly\s+)?"
                rf"(?:the\s+)?(?:last|past)?\s*{_NUM}?\s*{_UNIT}\b"),
+    # "in 3 days", "in the last week"; never a bare "in years" ("my first run in years")
+    re.compile(rf"\bin\s+(?!(?:hour|hr|day|night|week|wk|month|year|yr)s?\b)"
+               rf"(?:about\s+|almost\s+|nearly\s+)?(?:the\s+)?(?:last|past)?\s*{_NUM}?\s*{_UNIT}\b"),
     re.compile(rf"\b(?:started|began|since)\s+(?:about\s+)?{_NUM}\s*{_UNIT}\s+ago\b"),
 )
 _BARE_DURATION = re.compile(

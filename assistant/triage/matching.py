@@ -217,9 +217,13 @@ _NEGATION_CUE = re.compile(
 # "a rash that doesn't fade") belongs to that term and is ignored too.
 _NOT = r"(?:not|(?:do|does|did|is|are|was|were|has|have|had|wo|would|could)n'?t)"
 _PSEUDO = re.compile(
-    r"\b(?:no longer|not only|not just|not sure|not certain|no idea|no one|no-one|no matter|"
+    # "no longer has a fever" negates; "can no longer feel my legs" is a symptom
+    r"\b(?:no longer(?!\s+(?:has|have|having|had|got|gets|is|are|running|with|a|any)\b)|"
+    r"not only|not just|not sure|not certain|no idea|no one|no-one|no matter|"
     r"no doubt|no better|no improvement|no relief|no change|no response to|"
-    rf"{_NOT}\s+(?:\w+\s+)?(?:stop\w*|go(?:ne|ing)? away|get(?:ting)? better|better|improv\w*|"
+    # "won't stop bleeding" is a symptom; "not him stopping breathing" is a denial
+    rf"{_NOT}\s+(?:\w+\s+)?(?:stop\w*(?!\s+breath)|go(?:ne|ing)? away|get(?:ting)? better|"
+    r"better|improv\w*|"
     r"help\w*|reliev\w*|respond\w*|wak\w*|breathing|eat\w*|drink\w*|feed\w*|pee\w*|wee\w*|"
     r"pass\w*|urinat\w*|mak\w* sense|recogni[sz]\w*|feel\w* (?:well|right|myself)|well|know|"
     r"able|settl\w*|resolv\w*|chang\w*|work\w*|seem\w* right))\b"

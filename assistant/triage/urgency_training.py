@@ -2,8 +2,12 @@
 choose the decision thresholds by cross-validation, write the model folder with its card.
 
 Stories are the vignette format (`{"id", "text", "gold"}` a line). The thresholds are chosen for
-safety first: the emergency threshold keeps cross-validated emergency recall at `target_recall`,
-and self-care is accepted only above a probability no cross-validated emergency reached.
+safety first, on cross-validated probabilities read together with what the rules alone say about
+each story (the model is a second net behind them): the emergency threshold is the highest that
+keeps the whole triage's emergency recall at `pipeline_recall`; self-care is accepted only where
+the decision allows it at all (an unconfident "no signal" routine with nothing of concern) and
+only well above the self-care probability of any cross-validated emergency that reached that
+gate.
 """
 
 from __future__ import annotations
@@ -30,12 +34,37 @@ class UrgencyTrainingSettings:
     embedder: str = "all-MiniLM-L6-v2"
     c_grid: tuple[float, ...] = (1.0, 3.0, 10.0, 30.0)  # inverse regularisation strengths tried
     folds: int = 5
-    # cross-validated emergency recall the threshold must keep: the rules and the sign detector
-    # catch most emergencies first, so this second net trades some recall for few false alarms
+    # story-alone emergency recall the threshold must keep (used only without the rules' view)
     target_recall: float = 0.75
     max_self_care_leak: float = 0.1  # non-self-care stories allowed above the self-care bar
     emergency_quantile: float = 0.98  # of emergencies' self-care probability: the bar's floor
+    # with the rules' view: cross-validated emergency recall of rules + model together
+    pipeline_recall: float = 0.96
+    self_care_floor: float = 0.5  # never accept self-care below this probability
+    self_care_margin: float = 0.2  # above the most self-care-like emergency at the gate
     seed: int = 0
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """What the triage says about a story without the urgency model: whether the rules already
+    call it an emergency, and whether the model's self-care acceptance could apply to it."""
+
+    emergency: bool
+    may_accept_self_care: bool
+
+
+def rule_views(texts: list[str]) -> list[RuleView]:
+    """The rules' view of each story, as `decision.assess` would see it with no urgency model."""
+    from assistant.triage.decision import assess, may_accept_self_care
+    from assistant.triage.intake import state_from_text
+
+    views = []
+    for text in texts:
+        result = assess(text)
+        views.append(RuleView(result.level == "emergency",
+                              may_accept_self_care(result, state_from_text(text), text)))
+    return views
 
 
 def read_stories(paths: list[Path]) -> list[dict]:
@@ -65,9 +94,12 @@ def fingerprint(paths: list[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
-def choose_thresholds(p: np.ndarray, y: np.ndarray, settings: UrgencyTrainingSettings
-                      ) -> Thresholds:
-    """Thresholds from cross-validated probabilities `p` (n x 3) and labels `y` (class index)."""
+def choose_thresholds(p: np.ndarray, y: np.ndarray, settings: UrgencyTrainingSettings,
+                      views: list[RuleView] | None = None) -> Thresholds:
+    """Thresholds from cross-validated probabilities `p` (n x 3) and labels `y` (class index);
+    with `views` (the rules' view of each story), for the whole triage rather than the model."""
+    if views is not None and (y == 0).any():
+        return _pipeline_thresholds(p, y, settings, views)
     emergency = np.sort(p[y == 0, 0])
     # the highest bar that still lets `target_recall` of emergencies through
     keep = int(np.floor((1 - settings.target_recall) * len(emergency)))
@@ -84,6 +116,53 @@ def choose_thresholds(p: np.ndarray, y: np.ndarray, settings: UrgencyTrainingSet
     return Thresholds(emergency=math.floor(t_emergency * 1e4) / 1e4,
                       self_care=round(min(t_self_care, 0.99), 4),
                       keep_self_care=math.floor(t_keep * 1e4) / 1e4)
+
+
+def _pipeline_thresholds(p: np.ndarray, y: np.ndarray, settings: UrgencyTrainingSettings,
+                         views: list[RuleView]) -> Thresholds:
+    """The highest emergency bar at which rules + model still reach `pipeline_recall` of the
+    emergencies; the self-care bar above every emergency the acceptance gate lets through."""
+    em = y == 0
+    by_rules = np.array([v.emergency for v in views])
+    gate = np.array([v.may_accept_self_care for v in views])
+    candidates = sorted(set(np.round(p[em & ~by_rules, 0], 4)) | {1.0}, reverse=True)
+    t_emergency = 0.5
+    for t in candidates:  # descending: the first bar that keeps the recall is the highest
+        if (by_rules[em] | (p[em, 0] >= t)).mean() >= settings.pipeline_recall:
+            t_emergency = float(t)
+            break
+    at_gate = p[em & gate, 2]
+    worst = float(at_gate.max()) if len(at_gate) else 0.0
+    t_self_care = max(settings.self_care_floor, worst + settings.self_care_margin)
+    t_keep = float(np.quantile(p[y == 2, 2], 0.05)) if (y == 2).any() else 0.2
+    return Thresholds(emergency=math.floor(t_emergency * 1e4) / 1e4,
+                      self_care=round(min(t_self_care, 0.99), 4),
+                      keep_self_care=math.floor(t_keep * 1e4) / 1e4)
+
+
+def pipeline_figures(p: np.ndarray, y: np.ndarray, t: Thresholds, texts: list[str]
+                     ) -> dict[str, float]:
+    """The whole triage (rules + this model at thresholds `t`) on cross-validated probabilities,
+    3-level, as `decision.assess` decides it."""
+    from assistant.triage.decision import assess
+    from assistant.triage.urgency import UrgencyScores
+
+    class Fixed:  # the cross-validated probabilities of one story, as an urgency model
+        def __init__(self, row: np.ndarray) -> None:
+            self.row, self.thresholds = row, t
+
+        def scores(self, _text: str) -> UrgencyScores:
+            return UrgencyScores(*(float(v) for v in self.row))
+
+    three = {"emergency": 0, "urgent": 1, "routine": 1, "self-care": 2}
+    pred = np.array([three[assess(text, urgency=Fixed(row)).level]
+                     for text, row in zip(texts, p, strict=True)])
+    return {
+        "cv_pipeline_accuracy": float((pred == y).mean()),
+        "cv_pipeline_emergency_recall": float((pred[y == 0] == 0).mean()),
+        "cv_pipeline_self_care_over_triage": float((pred[y == 2] != 2).mean()),
+        "cv_pipeline_emergencies_to_self_care": int((pred[y == 0] == 2).sum()),
+    }
 
 
 def figures(p: np.ndarray, y: np.ndarray, t: Thresholds) -> dict[str, float]:
@@ -112,17 +191,19 @@ def train(out: Path, paths: list[Path] | None = None,
     embedder = embedder or Embedder(settings.embedder, "cpu", cache_dir)
     x = embedder.encode([s["text"] for s in stories])
     y = np.array([CLASSES.index(s["gold"]) for s in stories])
+    texts = [s["text"] for s in stories]
+    views = rule_views(texts)
     folds = StratifiedKFold(min(settings.folds, int(np.bincount(y).min())), shuffle=True,
                             random_state=settings.seed)
     best = None
     for c in settings.c_grid:
         p = cross_val_predict(LogisticRegression(C=c, max_iter=5000), x, y, cv=folds,
                               method="predict_proba")
-        t = choose_thresholds(p, y, settings)
-        f = figures(p, y, t)
+        t = choose_thresholds(p, y, settings, views)
+        f = {**figures(p, y, t), **pipeline_figures(p, y, t, texts)}
         log.info("C=%s: %s", c, f)
-        # the fewest false emergencies at the required recall, then the most self-care accepted
-        key = (f["cv_false_emergency_rate"], -f["cv_self_care_accepted"])
+        # the most accurate whole triage at the required recall, then the least over-triage
+        key = (-f["cv_pipeline_accuracy"], f["cv_pipeline_self_care_over_triage"])
         if best is None or key < best[0]:
             best = (key, c, t, f)
     _, c, thresholds, cv_figures = best
@@ -167,12 +248,25 @@ story embeddings (the packaged, sha256-verified MiniLM), three classes
 - Fit: C = {info['C']} chosen by {info['settings']['folds']}-fold cross-validation.
 - Thresholds (chosen on the cross-validated probabilities): emergency >= {t['emergency']},
   accept self-care >= {t['self_care']}, doubt a rule's self-care below {t['keep_self_care']}.
-- Cross-validated: emergency recall {cv['cv_emergency_recall']:.3f}, false emergencies
-  {cv['cv_false_emergency_rate']:.3f}, self-care accepted {cv['cv_self_care_accepted']:.3f},
-  non-self-care accepted as self-care {cv['cv_non_self_care_accepted']:.3f}.
+- Cross-validated, the model alone: emergency recall {cv['cv_emergency_recall']:.3f}, false
+  emergencies {cv['cv_false_emergency_rate']:.3f}, self-care accepted
+  {cv['cv_self_care_accepted']:.3f}, non-self-care accepted as self-care
+  {cv['cv_non_self_care_accepted']:.3f}.
+- Cross-validated, the whole triage (rules, screens, safe defaults and this model, 3 levels):
+  accuracy {cv['cv_pipeline_accuracy']:.3f}, emergency recall
+  {cv['cv_pipeline_emergency_recall']:.3f}, self-care over-triage
+  {cv['cv_pipeline_self_care_over_triage']:.3f}, emergencies to self-care
+  {cv['cv_pipeline_emergencies_to_self_care']}.
+- Thresholds are chosen for the whole triage: the emergency bar is the highest at which rules
+  and model together keep {info['settings']['pipeline_recall']} of the cross-validated
+  emergencies; self-care is accepted only where the decision allows it (an unconfident
+  "no signal" routine with nothing of concern) and at least
+  {info['settings']['self_care_margin']} above any cross-validated emergency that reached that
+  gate (never below {info['settings']['self_care_floor']}).
 - Limits: trained on synthetic lay stories in English; it reads meaning, not facts (ages,
   durations, pregnancy come from the intake); long texts are read in windows of 120 words.
   Figures on never-seen stories are in docs/triage.md.
-- Reproduce: `medchat triage-urgency train --out DIR` (seconds on a CPU).
+- Reproduce: `medchat triage-urgency train --out DIR` (a few minutes on a CPU: every story is
+  also triaged by the rules to choose the thresholds).
 - Base model licence: Apache-2.0 (all-MiniLM-L6-v2).
 """
