@@ -89,7 +89,9 @@ EMERGENCY_PHRASINGS = {
     "double_vision_with_fever": ["my eye is swollen, i have a fever and im seeing double"],
     "deep_or_large_burn": ["scalded my arm with the kettle and the burn is bigger than my hand"],
     "harm_to_others": ["im hearing voices telling me to hurt my son"],
-    "new_diabetes_with_ketoacidosis": ["she is always thirsty and now her breath smells of nail varnish"],
+    "new_diabetes_with_ketoacidosis": [
+        "she is always thirsty and now her breath smells of nail varnish"
+    ],
 }
 
 NEGATED = [
