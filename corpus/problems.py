@@ -1,26 +1,30 @@
-"""Problems found while reading input: counted and reported, so one bad record is never fatal."""
+"""Problems found while reading input: counted and reported, so one bad record or file is never
+fatal to the rest of the corpus."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 
+from corpus.errors import CorpusError
+
+__all__ = ["CorpusError", "Problem", "ReadReport"]
+
 log = logging.getLogger(__name__)
-
-
-class CorpusError(ValueError):
-    """Input that cannot be read at all (missing, empty, not a known format): fatal, unlike a
-    Problem, because carrying on would silently build an index from nothing."""
 
 
 @dataclass(frozen=True)
 class Problem:
+    """What was skipped and where: a record (`file:line`) or the rest of a file from that line."""
+
     path: str
     line: int
     message: str
+    kind: str = "record"  # "record" or "file"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
 
 
 @dataclass
@@ -34,17 +38,29 @@ class ReadReport:
 
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
-        log.warning("skipped record: %s", problem)
+        log.info("skipped %s: %s", "file" if problem.kind == "file" else "record", problem)
 
     @property
     def skipped(self) -> int:
-        return len(self.problems)
+        """Records skipped (a file skipped is counted apart, in `files_skipped`)."""
+        return sum(p.kind == "record" for p in self.problems)
+
+    @property
+    def files_skipped(self) -> int:
+        return sum(p.kind == "file" for p in self.problems)
 
     def summary(self, limit: int = 5) -> str:
-        lines = [f"read {self.read} records, skipped {self.skipped}"]
+        head = f"read {self.read} records, skipped {self.skipped}"
+        if self.files_skipped:
+            head += f" and {self.files_skipped} unreadable file(s) (or their ends)"
         if self.deleted:
-            lines[0] += f", {len(self.deleted)} deletions"
-        lines += [f"  {p}" for p in self.problems[:limit]]
-        if self.skipped > limit:
-            lines.append(f"  ... and {self.skipped - limit} more")
+            head += f", {len(self.deleted)} deletions"
+        files = [p for p in self.problems if p.kind == "file"]
+        records = [p for p in self.problems if p.kind == "record"]
+        lines = [head] + [f"  {p}" for p in files[:limit]]
+        if len(files) > limit:
+            lines.append(f"  ... and {len(files) - limit} more files")
+        lines += [f"  {p}" for p in records[:limit]]
+        if len(records) > limit:
+            lines.append(f"  ... and {len(records) - limit} more records")
         return "\n".join(lines)

@@ -6,7 +6,8 @@ article is built as its own small tree and dropped once converted, so a 1 GB bas
 sits in memory; and expat reports the line where each article starts, so a skipped article is
 reported as `file:line`. Input may be hostile: a DOCTYPE with an internal subset or any ENTITY
 declaration is refused (billion-laughs and external-entity attacks need one; PubMed's own DOCTYPE
-names only an external DTD, which is never fetched).
+names only an external DTD, which is never fetched). An article over the record-size limit or
+nested deeper than `ReaderSettings.max_depth` is skipped without being built.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.parsers import expat
 
-from corpus.jsonl import open_binary
-from corpus.problems import CorpusError, Problem, ReadReport
+from corpus.errors import CorpusError
+from corpus.jsonl import READ_ERRORS, is_number, open_binary
+from corpus.limits import DEFAULT_LIMITS, ReaderSettings
+from corpus.problems import Problem, ReadReport
 from corpus.records import Document, Section
 
 ROOT_TAG = "PubmedArticleSet"
@@ -32,19 +35,36 @@ class _Refused(Exception):
 
 
 class _Collector:
-    """Expat handlers that build each child of the root as a separate tree with its start line."""
+    """Expat handlers that build each child of the root as a separate tree with its start line.
 
-    def __init__(self, parser: expat.XMLParserType) -> None:
+    `done` collects (line, element, problem): the element is None, and problem says why, for a
+    child that was too large or too deep to build.
+    """
+
+    def __init__(self, parser: expat.XMLParserType, limits: ReaderSettings) -> None:
         self._parser = parser
+        self._limits = limits
         self._depth = 0
         self._builder: ET.TreeBuilder | None = None
         self._line = 0
-        self.done: list[tuple[int, ET.Element]] = []
+        self._chars = 0
+        self._tag = ""
+        self._problem = ""
+        self.done: list[tuple[int, ET.Element | None, str]] = []
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
         parser.CharacterDataHandler = self.data
         parser.StartDoctypeDeclHandler = self.doctype
         parser.EntityDeclHandler = self.entity
+
+    def _count(self, chars: int) -> None:
+        self._chars += chars
+        if self._builder is not None and self._chars > self._limits.max_record_chars:
+            self._drop(f"<{self._tag}> is over {self._limits.max_record_chars:,} characters "
+                       "(reading.max_record_chars)")
+
+    def _drop(self, problem: str) -> None:
+        self._builder, self._problem = None, problem
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         self._depth += 1
@@ -53,21 +73,28 @@ class _Collector:
                 raise _Refused(f"root element is <{tag}>; {_EXPECTED}")
             return
         if self._depth == 2:
-            self._builder = ET.TreeBuilder()
-            self._line = self._parser.CurrentLineNumber
-        self._builder.start(tag, attrs)
+            self._builder, self._problem = ET.TreeBuilder(), ""
+            self._line, self._chars, self._tag = self._parser.CurrentLineNumber, 0, tag
+        elif self._depth - 1 > self._limits.max_depth and self._builder is not None:
+            self._drop(f"<{self._tag}> nests markup over {self._limits.max_depth} levels deep")
+        self._count(len(tag) + sum(len(k) + len(v) for k, v in attrs.items()))
+        if self._builder is not None:
+            self._builder.start(tag, attrs)
 
     def end(self, tag: str) -> None:
-        if self._depth >= 2:
+        if self._depth >= 2 and self._builder is not None:
             self._builder.end(tag)
         if self._depth == 2:
-            self.done.append((self._line, self._builder.close()))
+            built = self._builder.close() if self._builder is not None else None
+            self.done.append((self._line, built, self._problem))
             self._builder = None
         self._depth -= 1
 
     def data(self, text: str) -> None:
         if self._depth >= 2:
-            self._builder.data(text)
+            self._count(len(text))
+            if self._builder is not None:
+                self._builder.data(text)
 
     def doctype(self, name: str, system_id: str, public_id: str, has_internal_subset: int) -> None:
         if has_internal_subset:
@@ -122,10 +149,10 @@ def document_from_article(elem: ET.Element, source: str = "pubmed") -> Document:
     pmid = _text(pmid_elem)
     if not pmid:
         raise ValueError("PubmedArticle has no MedlineCitation/PMID")
-    if not pmid.isdigit():
+    if not is_number(pmid):
         raise ValueError(f"PMID must be digits, got {pmid!r}")
     version = (pmid_elem.get("Version") or "1").strip()
-    if not version.isdigit():
+    if not is_number(version) or len(version) > 9:
         raise ValueError(f"PMID {pmid}: Version must be a number, got {version!r}")
     article = citation.find("Article")
     if article is None:
@@ -152,8 +179,10 @@ def document_from_article(elem: ET.Element, source: str = "pubmed") -> Document:
 
 
 def _convert(
-    path: str, line: int, elem: ET.Element, report: ReadReport, ordinal: int, source: str
+    path: str, line: int, elem: ET.Element | None, report: ReadReport, ordinal: int, source: str
 ) -> Document | None:
+    if elem is None:
+        return None
     if elem.tag == "DeleteCitation":
         report.deleted.extend(p for p in (_text(e) for e in elem.iterfind("PMID")) if p)
         return None
@@ -162,7 +191,7 @@ def _convert(
         return None
     try:
         doc = document_from_article(elem, source=source)
-    except ValueError as exc:
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         report.add(Problem(path, line, f"PubmedArticle #{ordinal}: {exc}"))
         return None
     report.read += 1
@@ -170,37 +199,61 @@ def _convert(
 
 
 def read_pubmed_xml(
-    path: str | Path, report: ReadReport | None = None, source: str = "pubmed"
+    path: str | Path,
+    report: ReadReport | None = None,
+    source: str = "pubmed",
+    limits: ReaderSettings = DEFAULT_LIMITS,
 ) -> Iterator[Document]:
     """Yield one Document per PubmedArticle; DeleteCitation PMIDs go to `report.deleted`.
 
-    A malformed article is reported with its line and skipped; a file that is not well-formed
-    PubMed XML, or that declares entities, raises CorpusError (it cannot be read on safely).
+    A malformed or oversized article is reported with its line and skipped; a file that is not
+    well-formed PubMed XML, declares entities, or ends early (truncated gzip) raises CorpusError
+    once the articles before the fault were yielded (it cannot be read on safely).
     """
     path = Path(path)
     report = report if report is not None else ReadReport()
     parser = expat.ParserCreate()
     parser.buffer_text = True
-    collector = _Collector(parser)
+    collector = _Collector(parser, limits)
     ordinal = 0
     with open_binary(path) as fh:
         while True:
-            chunk = fh.read(_CHUNK_BYTES)
-            try:
-                parser.Parse(chunk, not chunk)
-            except _Refused as exc:
-                raise CorpusError(f"{path}:{parser.CurrentLineNumber}: {exc}") from None
-            except expat.ExpatError as exc:
-                reason = expat.ErrorString(exc.code)
-                raise CorpusError(
-                    f"{path}:{exc.lineno}: not well-formed XML ({reason}); {_EXPECTED}"
-                ) from None
-            for line, elem in collector.done:
-                if elem.tag == "PubmedArticle":
+            chunk, fault = _parse_next(fh, parser, path)
+            for line, elem, problem in collector.done:
+                if elem is None or elem.tag == "PubmedArticle":
                     ordinal += 1
+                if problem:
+                    report.add(Problem(str(path), line, f"article #{ordinal}: {problem}"))
                 doc = _convert(str(path), line, elem, report, ordinal, source)
                 if doc is not None:
                     yield doc
             collector.done.clear()
+            if fault is not None:
+                raise fault
             if not chunk:
                 return
+
+
+def _parse_next(
+    fh: object, parser: expat.XMLParserType, path: Path
+) -> tuple[bytes, CorpusError | None]:
+    """Feed the next block to expat; a fault comes back (not raised) so that the articles
+    completed before it are still yielded."""
+    try:
+        chunk = fh.read(_CHUNK_BYTES)
+    except READ_ERRORS as exc:
+        return b"", CorpusError(
+            f"{path}:{parser.CurrentLineNumber}: the file ends early or is corrupt "
+            f"({type(exc).__name__}: {exc or 'no detail'}); the articles before this line were "
+            "read. Re-download or re-compress the file."
+        )
+    try:
+        parser.Parse(chunk, not chunk)
+    except _Refused as exc:
+        return chunk, CorpusError(f"{path}:{parser.CurrentLineNumber}: {exc}")
+    except expat.ExpatError as exc:
+        reason = expat.ErrorString(exc.code)
+        return chunk, CorpusError(
+            f"{path}:{exc.lineno}: not well-formed XML ({reason}); {_EXPECTED}"
+        )
+    return chunk, None

@@ -1,7 +1,9 @@
 """One entry point for corpus input: files or directories of JSONL and PubMed XML, plain or gzip.
 
 The format is decided by content (the first non-blank byte: `{` JSON lines, `<` XML), because
-downloaded files are often renamed or carry no useful extension.
+downloaded files are often renamed or carry no useful extension. A path that does not exist fails
+at once; a file that cannot be read (empty, unknown format, truncated, corrupt, hostile XML) is
+reported in the ReadReport with its line and skipped, so the rest of the corpus still builds.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from corpus.jsonl import open_binary, read_jsonl
-from corpus.problems import CorpusError, ReadReport
+from corpus.errors import CorpusError
+from corpus.jsonl import READ_ERRORS, open_binary, read_jsonl
+from corpus.limits import DEFAULT_LIMITS, ReaderSettings
+from corpus.problems import Problem, ReadReport
 from corpus.pubmed_xml import read_pubmed_xml
 from corpus.records import Document
 
@@ -26,13 +30,19 @@ _BLANK = b" \t\r\n\xef\xbb\xbf"  # whitespace and the UTF-8 byte order mark
 
 def detect_format(path: Path) -> str:
     """'jsonl' or 'xml' from the first non-blank byte; CorpusError for empty or unknown input."""
-    with open_binary(path) as fh:
-        head = b""
-        while not head:
-            block = fh.read(_SNIFF_BYTES)
-            if not block:
-                raise CorpusError(f"{path}: file is empty; {ACCEPTED}")
-            head = block.lstrip(_BLANK)
+    try:
+        with open_binary(path) as fh:
+            head = b""
+            while not head:
+                block = fh.read(_SNIFF_BYTES)
+                if not block:
+                    raise CorpusError(f"{path}: file is empty; {ACCEPTED}")
+                head = block.lstrip(_BLANK)
+    except READ_ERRORS as exc:
+        raise CorpusError(
+            f"{path}: cannot be read ({type(exc).__name__}: {exc or 'no detail'}); the file is "
+            "truncated or corrupt: re-download or re-compress it"
+        ) from None
     if head.startswith(b"{"):
         return "jsonl"
     if head.startswith(b"<"):
@@ -65,23 +75,40 @@ def read_corpus(
     paths: str | Path | Iterable[str | Path],
     report: ReadReport | None = None,
     source: str | None = None,
+    limits: ReaderSettings = DEFAULT_LIMITS,
 ) -> Iterator[Document]:
     """Documents from every file in `paths`, in order; problems and deleted PMIDs go to `report`.
 
     Paths are checked before anything is read, so a typo fails at once rather than mid-stream.
-    `source` overrides the Document.source default ("pubmed" for XML, the record's own for JSONL).
+    A file that cannot be read on is skipped from the point of its fault (records before it are
+    kept) and reported as a file problem. `source` overrides the Document.source default
+    ("pubmed" for XML, the record's own for JSONL).
     """
     files = corpus_files(paths)
-    formats = [(f, detect_format(f)) for f in files]
     report = report if report is not None else ReadReport()
-    return _read(formats, report, source)
+    return _read(files, report, source, limits)
 
 
 def _read(
-    formats: list[tuple[Path, str]], report: ReadReport, source: str | None
+    files: list[Path], report: ReadReport, source: str | None, limits: ReaderSettings
 ) -> Iterator[Document]:
-    for path, fmt in formats:
-        if fmt == "xml":
-            yield from read_pubmed_xml(path, report, source=source or "pubmed")
-        else:
-            yield from read_jsonl(path, report, source=source or "")
+    for path in files:
+        try:
+            if detect_format(path) == "xml":
+                yield from read_pubmed_xml(path, report, source or "pubmed", limits)
+            else:
+                yield from read_jsonl(path, report, source or "", limits)
+        except CorpusError as exc:
+            line, message = _where(str(exc), path)
+            report.add(Problem(str(path), line, message, kind="file"))
+
+
+def _where(message: str, path: Path) -> tuple[int, str]:
+    """Split a reader's "PATH:LINE: message" (or "PATH: message") into line and message."""
+    prefix = f"{path}:"
+    if not message.startswith(prefix):
+        return 0, message
+    line, sep, tail = message[len(prefix):].partition(": ")
+    if sep and line.isdigit():
+        return int(line), tail
+    return 0, message[len(prefix):].lstrip()

@@ -14,10 +14,12 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from corpus.errors import IndexMismatchError
 from corpus.records import Passage
 
 SCHEMA_VERSION = "1"
@@ -60,6 +62,16 @@ _COLUMNS = (
     "id, doc_id, chunk, text, title, pmid, year, journal, publication_types, mesh, sections, "
     "link, source"
 )
+
+
+@dataclass(frozen=True)
+class MetadataCounts:
+    documents: int
+    with_year: int
+    first_year: int | None
+    last_year: int | None
+    with_publication_type: int
+    with_mesh: int
 
 
 def _row(row_id: int, p: Passage) -> tuple:
@@ -142,11 +154,15 @@ class PassageStore:
             found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise ValueError(f"{path}: not a medchat passage store ({exc})") from None
+            raise IndexMismatchError(
+                f"{path}: not a medchat passage store ({exc}); rebuild with `medchat index build`"
+            ) from None
         if found is None or found[0] != SCHEMA_VERSION:
             conn.close()
-            raise ValueError(f"{path}: passage store schema {found and found[0]!r}, "
-                             f"expected {SCHEMA_VERSION!r}; rebuild the index")
+            raise IndexMismatchError(
+                f"{path}: passage store schema {found and found[0]!r}, expected "
+                f"{SCHEMA_VERSION!r}; rebuild with `medchat index build`"
+            )
         return cls(conn, path, readonly=readonly)
 
     def close(self) -> None:
@@ -256,6 +272,22 @@ class PassageStore:
                 if pmid:
                     found[pmid] = title
         return found
+
+    def metadata_counts(self) -> MetadataCounts:
+        """How many documents carry each kind of metadata a filter can use, and the year span:
+        the facts that explain a filter matching nothing."""
+        with self._lock:
+            documents, with_year, first, last = self._conn.execute(
+                "SELECT COUNT(DISTINCT doc_id), COUNT(DISTINCT CASE WHEN year IS NOT NULL "
+                "THEN doc_id END), MIN(year), MAX(year) FROM passages"
+            ).fetchone()
+            with_terms = [
+                self._conn.execute(
+                    f"SELECT COUNT(DISTINCT p.doc_id) FROM passages p JOIN {table} t ON t.id = p.id"
+                ).fetchone()[0]
+                for table in ("passage_pubtype", "passage_mesh")
+            ]
+        return MetadataCounts(documents, with_year, first, last, *with_terms)
 
     def delete_documents(self, doc_ids: Iterable[str]) -> list[int]:
         """Remove every passage of these documents; returns the removed row ids (ascending), which

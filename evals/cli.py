@@ -7,11 +7,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from evals.formats import FormatError
+from corpus.errors import MedchatError
 
 SUITES = ("retrieval", "qa", "citations", "triage", "speed", "all", "smoke")
-# Errors of the packages under test that mean "fix your input or setup", not "evals has a bug".
-USER_ERRORS = {"SettingsError", "CorpusError", "IndexMismatchError", "WeightsError", "QueryError"}
 MODES = ("dense", "bm25", "hybrid")
 
 
@@ -101,12 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     out = run_folder(args.suite, args.out, args.resume)
     try:
         return run_suite(args, out)
-    except (FormatError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:
-        if type(exc).__name__ not in USER_ERRORS:
-            raise
+    except (MedchatError, OSError) as exc:  # input, setup or machine: a message; bugs raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -12,14 +12,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.jsonl import open_text
+from corpus.errors import InputError
+from corpus.jsonl import READ_ERRORS, open_binary
 
 DECISIONS = ("yes", "no", "maybe")
 LABELS = ("significantly increased", "significantly decreased", "no significant difference")
 TRIAGE_GOLD = ("emergency", "non-emergency", "self-care")
 
 
-class FormatError(ValueError):
+class FormatError(InputError):
     """An input file that cannot be evaluated; the message starts with `path:line:`."""
 
     def __init__(self, path: str | Path, line: int, message: str) -> None:
@@ -87,21 +88,40 @@ def _objects(path: Path, limit: int | None) -> Iterator[tuple[int, dict]]:
     """(line number, JSON object) for each non-blank line, up to `limit` objects."""
     if not path.is_file():
         raise FormatError(path, 0, "file not found")
-    count = 0
-    with open_text(path) as fh:
-        for lineno, line in enumerate(fh, 1):
-            if limit is not None and count >= limit:
-                return
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise FormatError(path, lineno, f"malformed JSON: {exc.msg}") from None
-            if not isinstance(obj, dict):
-                raise FormatError(path, lineno, f"expected a JSON object, got {type(obj).__name__}")
-            count += 1
-            yield lineno, obj
+    count, lineno = 0, 0
+    try:
+        with open_binary(path) as fh:
+            for lineno, raw in enumerate(fh, 1):
+                if limit is not None and count >= limit:
+                    return
+                obj = _parse(path, lineno, raw)
+                if obj is None:
+                    continue
+                count += 1
+                yield lineno, obj
+    except READ_ERRORS as exc:
+        raise FormatError(path, lineno + 1, f"the file ends early or is corrupt "
+                          f"({type(exc).__name__}); re-download or re-compress it") from None
+
+
+def _parse(path: Path, lineno: int, raw: bytes) -> dict | None:
+    """One line's JSON object, None for a blank line; FormatError saying what is wrong."""
+    try:
+        line = raw.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise FormatError(path, lineno, f"not UTF-8 text (column {exc.start + 1}); save the "
+                          "file as UTF-8") from None
+    if not line.strip():
+        return None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise FormatError(path, lineno, f"malformed JSON: {exc.msg}") from None
+    except RecursionError:
+        raise FormatError(path, lineno, "JSON nested too deeply to read") from None
+    if not isinstance(obj, dict):
+        raise FormatError(path, lineno, f"expected a JSON object, got {type(obj).__name__}")
+    return obj
 
 
 def _text(obj: dict, key: str, path: Path, lineno: int, required: bool = True) -> str | None:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import platform
 from importlib import metadata
 from pathlib import Path
 
+from corpus.files import sha256_file
+
 PACKAGES = ("torch", "transformers", "sentence-transformers", "faiss-cpu", "numpy", "bm25s")
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fingerprints(paths: list[str | Path]) -> dict[str, str]:

@@ -58,8 +58,15 @@ class System:
 
     def index_for(self, corpus: CorpusData | None) -> tuple[Path, dict[str, float | bool]]:
         """The index to query (building it into the cache when new) and what that took."""
-        if corpus is None:
-            return Path(self.settings.index_dir), {"cached": True}  # medchat's own index
+        if corpus is None:  # medchat's own index, built on first use as `medchat ask` does
+            folder = Path(self.settings.index_dir)
+            if (folder / "CURRENT").is_file():
+                return folder, {"cached": True}
+            from medchat_cli import ensure_index
+
+            start = time.perf_counter()
+            ensure_index(self.settings, self.embedder())
+            return folder, {"cached": False, "index_s": time.perf_counter() - start}
         folder = self.cache_dir(corpus)
         if (folder / "CURRENT").is_file():
             return folder, {"cached": True}

@@ -19,10 +19,11 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import bm25s
 import faiss
@@ -31,6 +32,8 @@ from tqdm.auto import tqdm
 
 from corpus.chunking import ChunkSettings, chunk_document
 from corpus.dedup import dedupe
+from corpus.errors import CorpusError, IndexBusyError, IndexMissingError, MedchatError
+from corpus.files import write_atomic
 from corpus.records import Document
 from corpus.store import PassageStore
 from retrieval.dense import DenseIndex
@@ -43,6 +46,7 @@ from retrieval.settings import RetrievalSettings
 log = logging.getLogger(__name__)
 
 EMBED_BLOCK = 512
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,9 +64,13 @@ class Index:
         folder = current_version(index_dir)
         manifest = Manifest.read(folder / "manifest.json")
         manifest.check(settings.embedder, asdict(chunking))
-        store = PassageStore.open(folder / "passages.sqlite")
-        dense = DenseIndex.load(folder, manifest.index_factory)
-        lexical = LexicalIndex.load(folder)
+        store = _readable(folder, lambda: PassageStore.open(folder / "passages.sqlite"))
+        try:
+            dense = _readable(folder, lambda: DenseIndex.load(folder, manifest.index_factory))
+            lexical = _readable(folder, lambda: LexicalIndex.load(folder))
+        except IndexMismatchError:
+            store.close()
+            raise
         if not (len(store) == len(dense) == len(lexical) == manifest.passages):
             raise IndexMismatchError(
                 f"{folder}: store ({len(store)}), dense ({len(dense)}), BM25 ({len(lexical)}) "
@@ -76,14 +84,28 @@ class Index:
         self.store.close()
 
 
+def _readable(folder: Path, load: Callable[[], T]) -> T:
+    """`load()`, with damaged files (disk faults, hand edits: FAISS, SQLite, numpy and bm25s each
+    say so in their own words) turned into one message with the fix."""
+    try:
+        return load()
+    except MedchatError:
+        raise
+    except (OSError, RuntimeError, ValueError, EOFError, KeyError) as exc:
+        raise IndexMismatchError(
+            f"{folder}: index files are unreadable ({type(exc).__name__}: {exc}); rebuild "
+            "with `medchat index build`"
+        ) from exc
+
+
 def current_version(index_dir: Path) -> Path:
     pointer = Path(index_dir) / "CURRENT"
     if not pointer.is_file():
-        raise FileNotFoundError(
+        raise IndexMissingError(
             f"no index in {index_dir}: build one with `medchat index build` "
             "(or `medchat index build --corpus PATH` for your own documents)"
         )
-    folder = Path(index_dir) / pointer.read_text().strip()
+    folder = Path(index_dir) / pointer.read_text(errors="replace").strip()
     if not (folder / "manifest.json").is_file():
         raise IndexMismatchError(
             f"{pointer} names {folder.name}, which is incomplete; "
@@ -100,7 +122,9 @@ def _building(index_dir: Path) -> Iterator[Path]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise RuntimeError(f"another build is writing {index_dir}; wait for it") from exc
+            raise IndexBusyError(
+                f"another build or update is writing {index_dir}; wait for it to finish"
+            ) from exc
         name = f"v-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
         staging = index_dir / name
         staging.mkdir()
@@ -113,12 +137,7 @@ def _building(index_dir: Path) -> Iterator[Path]:
 
 
 def _publish(index_dir: Path, name: str) -> None:
-    tmp = index_dir / "CURRENT.tmp"
-    with open(tmp, "w") as fh:
-        fh.write(name + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, index_dir / "CURRENT")
+    write_atomic(index_dir / "CURRENT", name + "\n")
     for old in index_dir.glob("v-*"):
         if old.name != name and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
@@ -196,7 +215,10 @@ def build_index(
     started = time.perf_counter()
     docs = dedupe(tqdm(documents, desc="reading", unit="doc", disable=not progress))
     if not docs:
-        raise ValueError("the corpus holds no readable documents: nothing to index")
+        raise CorpusError(
+            "the corpus holds no readable documents: nothing to index (the read report lists "
+            "what was skipped and why; accepted: JSON lines or PubMed XML, plain or gzip)"
+        )
     passages = [p for d in docs for p in chunk_document(d, chunking)]
     embedder = embedder or Embedder(settings.embedder, settings.device, None, settings.batch_size)
     sources = _count_sources(docs)

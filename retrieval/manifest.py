@@ -6,11 +6,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from corpus.errors import IndexMismatchError
+
 FORMAT = 1
-
-
-class IndexMismatchError(RuntimeError):
-    """The index on disk does not fit the current settings or its own files."""
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,15 @@ import hashlib
 import importlib.metadata
 import os
 import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from corpus.errors import WeightsError
+from corpus.files import replacing, sha256_file
+
 DEFAULT_CACHE = Path.home() / ".cache" / "medchat" / "models"  # when no settings name one
 SHIPPED_DIR = Path(__file__).with_name("rerankers")  # small trained adapters kept in the repo
-
-
-class WeightsError(RuntimeError):
-    """A packaged model is missing or its weights do not match the pinned checksum."""
 
 
 @dataclass(frozen=True)
@@ -94,14 +92,6 @@ def find_packaged(name: str) -> PackagedModel | None:
     return None
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _locate(model: PackagedModel) -> list[Path]:
     paths = []
     for dist_name, rel in zip(_dists_for(model), model.files, strict=True):
@@ -136,17 +126,10 @@ def _check(path: Path, expected: str, what: str) -> None:
 
 
 def _atomic_concat(parts: list[Path], target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as src:
-                    shutil.copyfileobj(src, out, 1 << 20)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with replacing(target) as tmp, open(tmp, "wb") as out:
+        for part in parts:
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
 
 
 def materialize(model: PackagedModel, cache_dir: Path) -> Path:

@@ -2,10 +2,12 @@
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 from corpus import ReadReport, read_jsonl
 from corpus.builtin import BUILTIN_DIR
+from corpus.limits import DEFAULT_LIMITS, ReaderSettings
 
 GOOD = {
     "pmid": "21645374",
@@ -62,3 +64,60 @@ def test_real_pubmedqa_records_read_without_problems():
     docs = list(read_jsonl(BUILTIN_DIR / "pubmedqa.jsonl.gz", report))
     assert len(docs) == 1000 and report.skipped == 0
     assert all(d.pmid.isdigit() and d.sections for d in docs)
+
+
+def _problems(path: Path, limits: ReaderSettings = DEFAULT_LIMITS) -> tuple[list, ReadReport]:
+    report = ReadReport()
+    return list(read_jsonl(path, report, limits=limits)), report
+
+
+def test_undecodable_bytes_are_reported_with_file_and_line(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(json.dumps(GOOD).encode() + b'\n{"pmid": "7", "title": "caf\xe9"}\n')
+    docs, report = _problems(path)
+    assert len(docs) == 1
+    assert str(report.problems[0]).startswith(f"{path}:2: not UTF-8 text (byte 0xe9 at column")
+
+
+def test_deeply_nested_json_is_reported_not_raised(tmp_path):
+    path = _write(tmp_path / "a.jsonl", ['{"pmid": "1", "title": ' + "[" * 100_000 + "]" * 100_000
+                                         + "}", json.dumps(GOOD)])
+    docs, report = _problems(path)
+    assert [d.pmid for d in docs] == ["21645374"]
+    assert report.problems[0].line == 1 and "nested too deeply" in report.problems[0].message
+
+
+def test_number_too_large_for_its_field_is_reported(tmp_path):
+    path = _write(tmp_path / "a.jsonl", [json.dumps(GOOD)[:-1] + ', "version": 1e400}'])
+    docs, report = _problems(path)
+    assert docs == [] and "'version' must be a whole number" in report.problems[0].message
+
+
+def test_record_over_the_size_limit_is_skipped_with_a_message(tmp_path):
+    big = dict(GOOD, pmid="2", sections=[{"label": "", "text": "word " * 2000}])
+    path = _write(tmp_path / "a.jsonl", [json.dumps(big), json.dumps(GOOD)])
+    docs, report = _problems(path, ReaderSettings(max_record_chars=5000))
+    assert [d.pmid for d in docs] == ["21645374"]
+    assert re.search(r"over the limit of 5,000 .*reading\.max_record_chars",
+                     report.problems[0].message)
+
+
+def test_line_far_over_the_limit_is_skipped_unread_and_the_next_line_still_reads(tmp_path):
+    path = _write(tmp_path / "a.jsonl", ['{"pmid": "3", "title": "' + "x" * 50_000 + '"}',
+                                         json.dumps(GOOD)])
+    docs, report = _problems(path, ReaderSettings(max_record_chars=1000))
+    assert [d.pmid for d in docs] == ["21645374"]
+    assert "50,0" in report.problems[0].message and report.problems[0].line == 1
+
+
+def test_byte_order_mark_on_the_first_line_is_ignored(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(GOOD).encode() + b"\n")
+    docs, report = _problems(path)
+    assert len(docs) == 1 and report.problems == []
+
+
+def test_lone_surrogate_escapes_become_replacement_characters(tmp_path):
+    path = _write(tmp_path / "a.jsonl", [json.dumps(dict(GOOD, title="x\ud800y \U0001f600"))])
+    [doc] = read_jsonl(path)
+    assert doc.title == "x\ufffdy \U0001f600"

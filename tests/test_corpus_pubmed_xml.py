@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from corpus import CorpusError, ReadReport, read_pubmed_xml
+from corpus.limits import ReaderSettings
 
 SAMPLE = Path(__file__).parent / "data" / "pubmed_sample.xml"
 SAMPLE_GZ = SAMPLE.with_name("pubmed_sample.xml.gz")
@@ -150,3 +151,38 @@ def test_articles_stream_before_the_end_of_a_large_file_is_parsed(tmp_path):
     assert next(docs).pmid == "1"
     with pytest.raises(CorpusError, match="not well-formed"):
         list(docs)
+
+
+def test_article_over_the_size_limit_is_skipped_with_its_line(tmp_path):
+    big = "<Abstract><AbstractText>" + "word " * 2000 + "</AbstractText></Abstract>"
+    path = _write(tmp_path, f"<PubmedArticleSet>\n{_article('1', big)}\n{_article('2')}\n"
+                            "</PubmedArticleSet>")
+    report = ReadReport()
+    docs = list(read_pubmed_xml(path, report, limits=ReaderSettings(max_record_chars=5000)))
+    assert [d.pmid for d in docs] == ["2"]
+    assert str(report.problems[0]).startswith(f"{path}:2: article #1: <PubmedArticle> is over "
+                                              "5,000 characters")
+
+
+def test_markup_nested_too_deeply_is_skipped_not_a_recursion_error(tmp_path):
+    title = "<i>" * 50_000 + "deep" + "</i>" * 50_000
+    path = _write(tmp_path, f"<PubmedArticleSet>{_article('1', title)}{_article('2')}"
+                            "</PubmedArticleSet>")
+    docs, report = _read(path)
+    assert [d.pmid for d in docs] == ["2"]
+    assert "nests markup over 100 levels deep" in report.problems[0].message
+
+
+def test_articles_before_a_fault_in_the_same_block_are_still_yielded(tmp_path):
+    path = _write(tmp_path, f"<PubmedArticleSet>{_article('1')}{_article('2')}<broken")
+    docs = read_pubmed_xml(path)
+    assert [next(docs).pmid, next(docs).pmid] == ["1", "2"]
+    with pytest.raises(CorpusError, match="not well-formed"):
+        next(docs)
+
+
+def test_undecodable_bytes_name_the_file_and_line(tmp_path):
+    path = tmp_path / "input.xml"
+    path.write_bytes(f"<PubmedArticleSet>\n{_article('1')}\n".encode() + b"<x>\xff\xfe</x>")
+    with pytest.raises(CorpusError, match=r"input\.xml:3: not well-formed XML"):
+        _read(path)

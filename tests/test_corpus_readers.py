@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -54,18 +55,74 @@ def test_missing_path_fails_at_once_naming_the_accepted_formats(tmp_path):
         read_corpus([SAMPLE, tmp_path / "missing.jsonl"])  # not even iterated
 
 
-def test_empty_file_is_an_error(tmp_path):
+def _file_problems(paths) -> tuple[list, ReadReport]:
+    report = ReadReport()
+    docs = list(read_corpus(paths, report))
+    return docs, report
+
+
+def test_empty_file_is_reported_and_skipped(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n  \n")
-    with pytest.raises(CorpusError, match="file is empty"):
-        read_corpus(empty)
+    docs, report = _file_problems([empty, _jsonl(tmp_path / "r.jsonl", RECORD)])
+    assert [d.doc_id for d in docs] == ["555"]
+    [problem] = report.problems
+    assert problem.kind == "file" and "file is empty" in problem.message
 
 
-def test_unknown_format_is_an_error_saying_what_is_accepted(tmp_path):
+def test_unknown_format_is_reported_saying_what_is_accepted(tmp_path):
     csv = tmp_path / "abstracts.jsonl"
     csv.write_text("pmid,title\n1,x\n")
-    with pytest.raises(CorpusError, match=r"unknown format.*accepted: JSON lines"):
-        read_corpus(csv)
+    docs, report = _file_problems(csv)
+    assert docs == [] and report.files_skipped == 1
+    assert re.search(r"unknown format.*accepted: JSON lines", report.problems[0].message)
+
+
+def test_truncated_gzip_keeps_earlier_records_and_the_other_files(tmp_path):
+    lines = b"".join(json.dumps(dict(RECORD, pmid=str(i))).encode() + b"\n" for i in range(300))
+    whole = gzip.compress(lines)
+    cut = tmp_path / "a_cut.jsonl.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    docs, report = _file_problems([cut, _jsonl(tmp_path / "b.jsonl", dict(RECORD, pmid="999"))])
+    assert docs[-1].doc_id == "999" and 0 < len(docs) - 1 < 300
+    [problem] = report.problems
+    assert problem.kind == "file" and problem.path == str(cut) and problem.line > 0
+    assert "ends early or is corrupt (EOFError" in problem.message
+
+
+def test_tiny_truncated_gzip_is_reported_not_raised(tmp_path):
+    cut = tmp_path / "cut.xml.gz"
+    cut.write_bytes(gzip.compress(SAMPLE.read_bytes())[:15])
+    docs, report = _file_problems(cut)
+    assert docs == [] and "truncated or corrupt" in report.problems[0].message
+
+
+def test_truncated_xml_gzip_keeps_the_articles_before_the_fault(tmp_path):
+    whole = gzip.compress(SAMPLE.read_bytes())
+    cut = tmp_path / "cut.xml.gz"
+    cut.write_bytes(whole[:-12])  # the gzip trailer and a little data are gone
+    docs, report = _file_problems(cut)
+    assert report.files_skipped == 1 and str(cut) in str(report.problems[-1])
+
+
+def test_hostile_xml_file_is_skipped_and_the_rest_still_reads(tmp_path):
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]>'
+                    "<PubmedArticleSet></PubmedArticleSet>")
+    docs, report = _file_problems([bomb, _jsonl(tmp_path / "r.jsonl", RECORD)])
+    assert [d.doc_id for d in docs] == ["555"]
+    assert "internal subset" in report.problems[0].message
+
+
+def test_summary_names_skipped_files_and_records(tmp_path):
+    (tmp_path / "empty.jsonl").write_text("")
+    _jsonl(tmp_path / "r.jsonl", RECORD, {"title": "no id"})
+    _, report = _file_problems(tmp_path)
+    summary = report.summary()
+    assert summary.splitlines()[0] == "read 1 records, skipped 1 and 1 unreadable file(s) (or " \
+        "their ends)"
+    assert f"{tmp_path / 'empty.jsonl'}: file is empty" in summary
+    assert f"{tmp_path / 'r.jsonl'}:2: record has neither" in summary
 
 
 def test_directory_without_corpus_files_is_an_error(tmp_path):

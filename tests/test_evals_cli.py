@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from conftest import MODELS_DIR
 
 from evals import cli
 from evals.results import write_outputs
@@ -93,9 +94,41 @@ def test_triage_suite_end_to_end_with_a_stub_assessor(tmp_path, monkeypatch):
     assert (out / "triage-confusion.png").is_file() and (out / "items-triage.jsonl").is_file()
 
 
-def test_a_missing_default_index_exits_2_with_the_build_hint(tmp_path, capsys, monkeypatch):
+def test_a_missing_default_index_is_built_on_first_use_like_ask(
+    tmp_path, capsys, monkeypatch, pubmedqa_docs
+):
+    corpus = tmp_path / "small.jsonl"
+    docs = pubmedqa_docs[:6]
+    corpus.write_text("".join(json.dumps({"pmid": d.pmid, "title": d.title, "abstract": d.text})
+                              + "\n" for d in docs))
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("".join(json.dumps({"id": d.pmid, "question": d.title,
+                                             "gold_pmids": [d.pmid]}) + "\n" for d in docs))
     monkeypatch.setenv("MEDCHAT_HOME", str(tmp_path / "home"))
-    status = cli.main(["retrieval", "--limit", "2", "--out", str(tmp_path / "run"),
-                       "--no-progress"])
+    monkeypatch.setenv("MEDCHAT_MODELS_DIR", str(MODELS_DIR))
+    monkeypatch.setenv("MEDCHAT_CORPUS", str(corpus))
+    status = cli.main(["retrieval", "--questions", str(questions), "--no-langchain",
+                       "--out", str(tmp_path / "run"), "--no-progress"])
+    assert status == 0
+    assert "building it now (once)" in capsys.readouterr().err
+    assert (tmp_path / "home" / "indexes" / "default" / "CURRENT").is_file()
+
+
+def test_a_user_error_of_the_system_under_test_exits_2_with_its_message(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("MEDCHAT_RETRIEVAL__TOP_K", "many")
+    status = cli.main(["retrieval", "--out", str(tmp_path / "run"), "--no-progress"])
     assert status == 2
-    assert "medchat index build" in capsys.readouterr().err
+    assert "setting MEDCHAT_retrieval.top_k: cannot use 'many'" in capsys.readouterr().err
+
+
+def test_a_bug_is_not_disguised_as_a_user_error(tmp_path, monkeypatch):
+    from evals import runner
+
+    def broken(*_):
+        raise TypeError("a programming error")
+
+    monkeypatch.setattr(runner, "run_suite", broken)
+    with pytest.raises(TypeError, match="a programming error"):
+        cli.main(["retrieval", "--out", str(tmp_path / "run"), "--no-progress"])

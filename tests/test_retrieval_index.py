@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from corpus.chunking import ChunkSettings
+from corpus.errors import IndexBusyError
 from corpus.records import Document, Section
 from retrieval.dense import DenseIndex, choose_factory
 from retrieval.index import Index, build_index, current_version, update_index
@@ -149,3 +150,22 @@ def test_ivf_index_agrees_with_flat_on_most_neighbours():
     _, approx = ivf.search(queries, 10)
     overlap = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx, strict=True)])
     assert overlap >= 0.8
+
+
+@pytest.mark.parametrize("damaged", ["dense.faiss", "passages.sqlite"])
+def test_a_damaged_index_file_is_refused_with_the_rebuild_hint(small, settings, damaged):
+    _, folder = small
+    (current_version(folder) / damaged).write_bytes(b"not what it was")
+    with pytest.raises(IndexMismatchError, match="rebuild with `medchat index build`"):
+        Index.load(folder, settings.retrieval, settings.chunking)
+
+
+def test_a_build_while_another_holds_the_lock_is_told_to_wait(small, settings, embedder):
+    import fcntl
+
+    docs, folder = small
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(IndexBusyError, match="wait for it to finish"):
+            build_index(docs, folder, settings.retrieval, settings.chunking, embedder=embedder,
+                        progress=False)
