@@ -4,7 +4,8 @@ from retrieval.embedder import Embedder
 from retrieval.hits import Hit
 from retrieval.index import Index, build_index, update_index
 from retrieval.manifest import IndexMismatchError, Manifest
-from retrieval.retriever import Filters, QueryError, Retriever
+from retrieval.query import QueryError
+from retrieval.retriever import Filters, Retriever
 from retrieval.settings import RetrievalSettings
 
 __all__ = [

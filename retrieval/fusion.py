@@ -22,3 +22,24 @@ def reciprocal_rank_fusion(
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     order = {item: i for i, item in enumerate(scores)}
     return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+
+
+def blend_reranked(
+    first_stage: Sequence[int], rerank_scores: Sequence[float], weight: float, k: int = 10
+) -> list[tuple[int, float]]:
+    """Order the reranked top n by weighted reciprocal rank fusion of two rankings: the first
+    stage's (`first_stage`, best first) with weight 1 - `weight`, the reranker's (by
+    `rerank_scores`, one per item) with weight `weight`.
+
+    Ranks, not raw scores, so a reranker that is sure of itself cannot drown out a first stage
+    that was right: 0 keeps the first-stage order, 1 is the reranker's order, and an item both
+    put first stays first. Ties keep the first-stage order.
+    """
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"the reranker's weight must be in [0, 1], got {weight}")
+    if len(rerank_scores) != len(first_stage):
+        raise ValueError("one reranker score per first-stage item")
+    by_reranker = sorted(range(len(first_stage)), key=lambda i: -rerank_scores[i])
+    return reciprocal_rank_fusion(
+        [list(first_stage), [first_stage[i] for i in by_reranker]], [1.0 - weight, weight], k
+    )

@@ -1,4 +1,5 @@
-"""Search: dense, BM25 or their reciprocal-rank fusion, optional cross-encoder reranking."""
+"""Search: dense, BM25 or their reciprocal-rank fusion, optionally reranked: the reranker's order
+of the top n blended with the first stage's (`rerank_weight`)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,14 @@ import numpy as np
 
 from corpus.chunking import ChunkSettings
 from retrieval.embedder import Embedder
-from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.fusion import blend_reranked, reciprocal_rank_fusion
 from retrieval.hits import Hit
 from retrieval.index import Index
 from retrieval.manifest import IndexMismatchError
+from retrieval.query import QueryError, check_query
 from retrieval.settings import MODES, RetrievalSettings
 
 log = logging.getLogger(__name__)
-
-MAX_QUERY_CHARS = 2000
-
-
-class QueryError(ValueError):
-    """A query that cannot be searched; the message says what to do instead."""
-
 
 @dataclass(frozen=True)
 class Filters:
@@ -36,18 +31,6 @@ class Filters:
 
     def is_empty(self) -> bool:
         return all(v in (None, "", ()) for v in vars(self).values())
-
-
-def check_query(query: str) -> str:
-    text = " ".join(str(query or "").split())
-    if not text:
-        raise QueryError("the question is empty: type a question to search the literature")
-    if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(
-            f"the question is {len(text)} characters long; keep it under {MAX_QUERY_CHARS} "
-            "(ask about one thing at a time)"
-        )
-    return text
 
 
 class Retriever:
@@ -151,18 +134,24 @@ class Retriever:
                 fused = list(per_method[mode].items())
             if rerank:
                 top_n = self.settings.rerank_top_n
-                reranked = self._rerank(query, fused[:top_n])
-                per_method["rerank"] = dict(reranked)
-                fused = reranked + fused[top_n:]  # the rest keep their order, below the top n
+                per_method["rerank"] = self._rerank_scores(query, fused[:top_n])
+                fused = self._blend(fused[:top_n], per_method["rerank"]) + fused[top_n:]
             results.append(self._hits(fused[:k], per_method))
         return results
 
-    def _rerank(self, query: str, fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    def _rerank_scores(self, query: str, fused: list[tuple[int, float]]) -> dict[int, float]:
+        """The reranker's score of each of the first-stage top n (kept in `Hit.scores`)."""
         rows = [row for row, _ in fused]
-        passages = self.index.store.get(rows)
-        scores = self.reranker.score(query, [p.text for p in passages])
-        order = sorted(range(len(rows)), key=lambda i: -scores[i])
-        return [(rows[i], float(scores[i])) for i in order]
+        scores = self.reranker.score(query, [p.text for p in self.index.store.get(rows)])
+        return {row: float(s) for row, s in zip(rows, scores, strict=True)}
+
+    def _blend(self, fused: list[tuple[int, float]], scores: dict[int, float]
+               ) -> list[tuple[int, float]]:
+        """The top n in their final order: first stage and reranker blended by their ranks at
+        `rerank_weight`; the hits past the top n keep their order, below them."""
+        rows = [row for row, _ in fused]
+        return blend_reranked(rows, [scores[r] for r in rows], self.settings.rerank_weight,
+                              self.settings.rrf_k)
 
     def _hits(
         self, ranked: list[tuple[int, float]], per_method: dict[str, dict[int, float]]
