@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 
 from assistant import verdict as decision
@@ -32,11 +33,16 @@ from assistant.relevance import Relevance, assess
 from assistant.settings import Settings
 from corpus.records import Passage
 from retrieval.hits import Hit
-from retrieval.retriever import Filters, Retriever, check_query
+from retrieval.query import check_query
+from retrieval.retriever import Filters, Retriever
 
 log = logging.getLogger(__name__)
 
 OVERFETCH = 4  # passages fetched per source shown, so that k distinct documents remain
+# Draft sentences failing the citation check, before any passes, after which the draft is
+# abandoned (its generation stopped) for the sources' quotes: with the small default model a
+# draft whose first sentence fails almost never recovers, and finishing it cost most of the wait.
+FAILURES_BEFORE_FALLBACK = 1
 
 
 def distinct_documents(hits: Sequence[Hit], k: int) -> list[Hit]:
@@ -51,9 +57,10 @@ def distinct_documents(hits: Sequence[Hit], k: int) -> list[Hit]:
 
 
 def without_polar_word(sentence: str) -> str:
-    """"Yes, X [1]." -> "X [1].": the verdict is stated once, by the decision rule."""
+    """"Yes, X [1]." -> "X [1].": the verdict is stated once, by the decision rule. Only a
+    standalone "Yes,"/"No." goes: "No patients died" keeps its negation."""
     words = sentence.split(maxsplit=1)
-    if len(words) == 2 and words[0].strip(",.!").lower() in ("yes", "no"):
+    if len(words) == 2 and words[0][-1:] in ",.!;" and words[0][:-1].lower() in ("yes", "no"):
         rest = words[1]
         return rest[:1].upper() + rest[1:]
     return sentence
@@ -157,8 +164,7 @@ class Assistant:
         lead = VERDICT_TEXT[verdict] if verdict else ""
         kept: list[Checked] = []
         dropped: list[Dropped] = []
-        for sentence in self._checked_sentences(question, passages, verdict is not None,
-                                                kept, dropped):
+        for sentence in self._checked_sentences(question, passages, kept, dropped):
             yield (lead + " " if lead else "") + sentence.text + " "
             lead = ""
         grounded = settle(kept, dropped)
@@ -194,30 +200,37 @@ class Assistant:
         )
 
     def _checked_sentences(
-        self, question: str, passages: Sequence[Passage], has_verdict: bool,
+        self, question: str, passages: Sequence[Passage],
         kept: list[Checked], dropped: list[Dropped],
     ) -> Iterator[Checked]:
         """Check the draft sentence by sentence as it grows; yield each one that passes and does
-        not contradict one already kept. `kept` and `dropped` collect every outcome."""
+        not contradict one already kept. `kept` and `dropped` collect every outcome. After
+        FAILURES_BEFORE_FALLBACK failures with nothing kept, the rest of the draft is neither
+        read nor generated. A draft's own "Yes,"/"No," is cut whether or not the question was
+        taken for a yes/no question: only the decision rule states a verdict."""
         draft, done = "", 0
-        for piece in self.generator.stream(answer_prompt(question, passages), stop=STOP):
-            draft += piece
-            sentences = split_answer(" ".join(draft.split()))
-            # the last part may still grow; a dangling "[1" may still belong to the one before
-            ready = len(sentences) - (2 if sentences and sentences[-1].startswith("[") else 1)
-            yield from self._check(sentences[done:ready], passages, has_verdict, kept, dropped)
-            done = max(done, ready)
+        pieces = self.generator.stream(answer_prompt(question, passages), stop=STOP)
+        with closing(pieces):  # leaving early closes the stream, which stops generation
+            for piece in pieces:
+                draft += piece
+                sentences = split_answer(" ".join(draft.split()))
+                # the last part may still grow; a dangling "[1" may still belong to the one before
+                ready = len(sentences) - (2 if sentences and sentences[-1].startswith("[") else 1)
+                for sentence in sentences[done:ready]:
+                    yield from self._check([sentence], passages, kept, dropped)
+                    if not kept and len(dropped) >= FAILURES_BEFORE_FALLBACK:
+                        return  # this draft is not going to be usable: quote the sources now
+                done = max(done, ready)
         sentences = split_answer(" ".join(draft.split()))
-        yield from self._check(sentences[done:], passages, has_verdict, kept, dropped)
+        yield from self._check(sentences[done:], passages, kept, dropped)
 
     @staticmethod
     def _check(
-        sentences: Sequence[str], passages: Sequence[Passage], has_verdict: bool,
+        sentences: Sequence[str], passages: Sequence[Passage],
         kept: list[Checked], dropped: list[Dropped],
     ) -> Iterator[Checked]:
         for sentence in sentences:
-            result = check_sentence(without_polar_word(sentence) if has_verdict else sentence,
-                                    passages)
+            result = check_sentence(without_polar_word(sentence), passages)
             if isinstance(result, Dropped):
                 dropped.append(result)
                 continue

@@ -8,6 +8,9 @@ A cited sentence is kept when a source it cites (or, uncited, the best source) p
   source (section labels and instruction-like sentences of the source do not count);
 - numbers: every number in it (outside [n] markers) occurs in the source, after normalising
   "12.5 %" = "12.5%" = "12.5", ".05" = "0.05", "1,000" = "1000", "two" = "2";
+- names: every abbreviation or gene/drug code in it (a capitalised token with two or more
+  capitals or a digit: "APC", "IL-6", "rs1061170") occurs in the source: a real source cannot
+  vouch for an invented gene ("mutations in the NOP gene" cited to a page on the APC gene);
 - negation: it is negated (no, not, never, without, neither, nor, none, cannot, n't) exactly when
   the source clause that best matches it is: "did not reduce" never supports "reduced".
 
@@ -32,7 +35,7 @@ MIN_CONTENT_WORDS = 3  # "No [3]!" or "Yes." is not a claim that can be checked
 MIN_LATIN = 0.8  # share of a sentence's letters that must be Latin script
 CONTRADICTION_OVERLAP = 0.8  # Jaccard of word stems for two sentences on the same claim
 
-MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+MARKER = re.compile(r"\[(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\]")  # bounded: int() of 4,300+ digits fails
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been
@@ -53,7 +56,7 @@ _LABEL = re.compile(rf"\b(?:{LABEL_WORDS})\b\s*:?|^[A-Z][A-Z /&-]{{1,40}}:\s*", 
 _SENTENCE_END = re.compile(
     r"\n+|(?<=[.!?])\s+(?=[A-Z0-9(\[\u201c\"])|(?<=[.!?][\u201d\"])\s+|(?<=\])\s+(?=[A-Z\u201c-])"
 )
-_LEADING_MARKERS = re.compile(r"^(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
+_LEADING_MARKERS = re.compile(r"^(?:\[\d{1,4}(?:\s*[,;]\s*\d{1,4})*\]\s*)+")
 _CLAUSE = re.compile(r";|,?\s+\b(?:but|whereas|while|although|however)\b|\s+-\s+", re.I)
 _NEGATION = re.compile(
     r"\b(?:no|not|never|without|neither|nor|none|cannot|nothing|nobody)\b|n't\b", re.I
@@ -64,6 +67,9 @@ _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty".split()) if i >= 2}
 _NUMBER_WORD = re.compile(rf"\b({'|'.join(_NUMBER_WORDS)})\b", re.I)
+_NAME = re.compile(r"(?<![\w-])([A-Za-z]*[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)(?![\w-])")
+_ROMAN = re.compile(r"^[IVX]+$")
+_NAME_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _LETTER = re.compile(r"[^\W\d_]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
@@ -141,6 +147,28 @@ def numbers_in(text: str) -> set[str]:
     bare = MARKER.sub(" ", text)
     found = {_normal_number(n) for n in _NUMBER.findall(bare)}
     return found | {_NUMBER_WORDS[w.lower()] for w in _NUMBER_WORD.findall(bare)}
+
+
+def names_in(text: str) -> set[str]:
+    """Abbreviations and codes outside [n] markers, lower-cased: tokens with two or more capitals
+    or a capital and a digit ("APC", "IL-6", "HbA1c"), not Roman numerals or section labels. A
+    text mostly in capitals (a shouted title) has none: its capitals say nothing."""
+    bare = strip_labels(MARKER.sub(" ", text))
+    letters = [c for c in bare if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > len(letters) / 2:
+        return set()
+    found = set()
+    for token in _NAME.findall(bare):
+        capitals = sum(c.isupper() for c in token)
+        if (capitals >= 2 or any(c.isdigit() for c in token)) and not _ROMAN.match(token):
+            found.add(token.lower())
+    return found
+
+
+def source_tokens(text: str) -> set[str]:
+    """Every lower-cased word of a text, and each part of a hyphenated one ("il-6" also "il")."""
+    words = set(_NAME_TOKEN.findall(text.lower()))  # "ad's" gives "ad", as names_in reads it
+    return words | {part for w in words if "-" in w for part in w.split("-")}
 
 
 def is_negated(text: str) -> bool:
@@ -246,11 +274,14 @@ def check(sentence: str, source: str) -> Check:
     support = shared / len(words) if words else 0.0
     source_numbers = set().union(*(numbers_in(s) for s in sentences)) if sentences else set()
     missing = sorted(numbers_in(bare) - source_numbers)
+    unknown = sorted(names_in(bare) - source_tokens(" ".join(sentences)))
     negation_ok = negation_matches(bare, sentences)
     if support < MIN_SUPPORT or shared < MIN_SHARED:
         reason = f"too few of its words in the source ({support:.0%})"
     elif missing:
         reason = f"number not in the source: {', '.join(missing)}"
+    elif unknown:
+        reason = f"name not in the source: {', '.join(unknown)}"
     elif not negation_ok:
         reason = "negation does not match the source"
     else:

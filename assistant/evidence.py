@@ -43,7 +43,9 @@ _AIM_OR_METHOD = re.compile(
     r"(aim|objective|purpose|goal)s? (of this|of the|was|were|is)|this study (aimed|sought|was "
     r"designed)|was (to|designed to) (determine|assess|evaluate|investigate|examine|compare)|"
     r"were randomi[sz]ed|were (enrolled|recruited|included)|(data|patients) were (collected|"
-    r"obtained|analy[sz]ed)|^to (determine|assess|evaluate|investigate|examine|compare))\b",
+    r"obtained|analy[sz]ed)|^to (determine|assess|evaluate|investigate|examine|compare)|"
+    r"(was|were) (retrospectively |prospectively )?(analy[sz]ed|reviewed|followed up)|"
+    r"consecutive (series|patients|cases))\b",
     re.I,
 )
 _BOILERPLATE = re.compile(

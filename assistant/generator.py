@@ -8,7 +8,9 @@ backend the settings name: this local one, or an OpenAI-compatible server
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 # Models known to be base (not instruction-tuned): prompted with plain text, not a chat template.
 BASE_MODELS = ("gemma-3-270m", "google/gemma-3-270m")
 BACKENDS = ("transformers", "openai")
+SHIPPED_ADAPTERS = Path(__file__).with_name("generators")  # small trained adapters in the repo
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")  # capitals: a lower-case key is not taken for a name
 
 
@@ -63,6 +66,19 @@ class GeneratorSettings:
             )
         if not self.timeout_s > 0:
             raise ValueError("generator timeout_s must be a positive number of seconds")
+
+
+GENERATE_THREAD = "medchat-generate"  # the background thread's name, so tests can watch it
+
+
+class _Cancelled:
+    """A transformers stopping criterion: true once the consumer of a stream has gone."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, input_ids, scores, **kwargs) -> bool:
+        return self.event.is_set()
 
 
 class TextGenerator(Protocol):
@@ -116,6 +132,33 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def adapter_folder(name: str) -> str:
+    """The folder of a shipped adapter named by its folder name (`medchat-answer-smollm2`), else
+    `name` unchanged (a path), so settings can name either."""
+    if name and "/" not in name and not name.startswith(".") and (SHIPPED_ADAPTERS / name).is_dir():
+        return str(SHIPPED_ADAPTERS / name)
+    return os.path.expanduser(name)
+
+
+def adapter_base(folder: str) -> str:
+    """The base model an adapter folder was trained over (its PEFT config), "" if it names none."""
+    config = Path(folder) / "adapter_config.json"
+    if not config.is_file():
+        return ""
+    return json.loads(config.read_text()).get("base_model_name_or_path") or ""
+
+
+def _check_adapter_base(model: str, folder: str) -> None:
+    """An adapter only makes sense over the weights it was trained on: refuse a packaged base
+    other than `model` (an unknown base, e.g. a local path, is trusted)."""
+    base = find_packaged(adapter_base(folder))
+    if base is not None and base != find_packaged(model):
+        raise ValueError(
+            f"generator adapter {folder!r} was trained over {base.name}; set generator "
+            f"model = {base.name!r} to use it (it is {model!r})"
+        )
+
+
 def model_folder(name: str, cache_dir: Path) -> str:
     """A transformers-loadable folder or hub id for `name`, converting packaged GGUF once."""
     resolved = resolve(name, cache_dir)
@@ -139,6 +182,9 @@ class Generator:
 
         self.settings = settings
         self.device = pick_device(settings.device)
+        adapter = adapter_folder(settings.adapter) if settings.adapter else ""
+        if adapter:
+            _check_adapter_base(settings.model, adapter)
         folder = model_folder(settings.model, cache_dir)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
@@ -155,7 +201,7 @@ class Generator:
         if settings.adapter:
             from peft import PeftModel
 
-            self.model = PeftModel.from_pretrained(self.model, settings.adapter)
+            self.model = PeftModel.from_pretrained(self.model, adapter)
         self.model.eval()
         self.name = settings.model
         self._lock = threading.Lock()  # one generation at a time per model instance
@@ -203,27 +249,37 @@ class Generator:
         self, prompt: str, max_new_tokens: int | None = None, stop: list[str] | None = None
     ) -> Iterator[str]:
         """Yield text pieces as they are generated; the text ends before any stop sequence."""
-        from transformers import TextIteratorStreamer
+        from transformers import StoppingCriteriaList, TextIteratorStreamer
 
         inputs = self._inputs(self.format(prompt))
         streamer = TextIteratorStreamer(
             self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600
         )
-        kwargs = dict(**inputs, streamer=streamer, **self._generate_kwargs(max_new_tokens, stop))
+        cancelled = threading.Event()
+        kwargs = dict(**inputs, streamer=streamer, **self._generate_kwargs(max_new_tokens, stop),
+                      stopping_criteria=StoppingCriteriaList([_Cancelled(cancelled)]))
         errors: list[BaseException] = []
 
         def run() -> None:
             try:
                 with self._lock:
-                    self.model.generate(**kwargs)
+                    if not cancelled.is_set():
+                        self.model.generate(**kwargs)
             except BaseException as exc:  # surfaced in the caller's thread below
                 errors.append(exc)
+            finally:
                 streamer.end()
 
-        worker = threading.Thread(target=run, daemon=True)
+        worker = threading.Thread(target=run, name=GENERATE_THREAD, daemon=True)
         worker.start()
-        yield from cut_at_stop(streamer, stop or [])
-        worker.join()
+        try:
+            # not drained at a stop: leaving the loop cancels the worker below
+            yield from cut_at_stop(streamer, stop or [], drain=False)
+        finally:
+            # the consumer stopped reading (finished, broke out, or closed this generator):
+            # stop after the current token instead of finishing a draft nobody will read
+            cancelled.set()
+            worker.join()
         if errors:
             raise errors[0]
 

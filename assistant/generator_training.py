@@ -5,7 +5,8 @@ sources from the real retriever. Only the answer's tokens are learnt (the prompt
 masked), and the prompt is tokenized exactly as `Generator` does at run time, chat template
 included. transformers' Trainer runs the loop: checkpoints every `save_steps`, resume from the
 latest, a progress bar with the loss. The adapter is saved alone in float16 beside a model card,
-`training.json` (data, split, token lengths, timings, losses) and the held-out examples.
+`training.json` (data, split, token lengths, timings, losses, the weights' sha256) and the
+held-out examples.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from assistant.sft_data import (
     to_json,
 )
 from retrieval.hits import Hit
+from retrieval.weights import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class GeneratorTrainingSettings:
     grad_accum: int = 4  # sequences per optimiser step
     epochs: float = 1.0
     max_steps: int = 0  # > 0 stops after this many optimiser steps
+    stop_at: int = 0  # > 0 stops after this many steps, the schedule still planned for the run
     warmup: float = 0.05  # fraction of steps with a rising learning rate
     save_steps: int = 10  # checkpoint every N optimiser steps
     max_length: int = 1024  # longer examples are left out (and counted)
@@ -66,8 +69,8 @@ class GeneratorTrainingSettings:
             raise ValueError(f"holdout is a fraction of topics in [0, 1), got {self.holdout}")
         if self.lora_rank < 1 or self.batch_size < 1 or self.grad_accum < 1:
             raise ValueError("lora_rank, batch_size and grad_accum must be at least 1")
-        if self.max_steps < 0 or self.save_steps < 1:
-            raise ValueError("max_steps must be >= 0 and save_steps >= 1")
+        if self.max_steps < 0 or self.stop_at < 0 or self.save_steps < 1:
+            raise ValueError("max_steps and stop_at must be >= 0 and save_steps >= 1")
 
 
 def read_questions(path: str | Path, limit: int | None = None) -> list[DevQuestion]:
@@ -222,7 +225,24 @@ def _trainer(model, tokenizer, rows: list[dict], out_dir: Path,
         dataloader_num_workers=0,
     )
     collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
-    return Trainer(model=model, args=args, train_dataset=rows, data_collator=collator)
+    callbacks = [_stop_at(settings.stop_at)] if settings.stop_at else []
+    return Trainer(model=model, args=args, train_dataset=rows, data_collator=collator,
+                   callbacks=callbacks)
+
+
+def _stop_at(step: int):
+    """A callback ending training (with a checkpoint) after `step` optimiser steps, leaving the
+    learning-rate schedule as planned: a run cut short for time is reproduced exactly."""
+    from transformers import TrainerCallback
+
+    class StopAt(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step >= step:
+                control.should_training_stop = True
+                control.should_save = True
+            return control
+
+    return StopAt()
 
 
 def train(
@@ -257,14 +277,21 @@ def train(
         out_dir / CHECKPOINTS).is_dir() else None
     if resume and checkpoint is None:
         log.warning("no checkpoint in %s: starting from the base model", out_dir / CHECKPOINTS)
-    trainer = _trainer(model, generator.tokenizer, rows, out_dir, settings, progress)
     started = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=checkpoint)
+    limit = min(n for n in (settings.max_steps, settings.stop_at, 10**9) if n > 0)
+    if checkpoint and limit <= _step_of(checkpoint):
+        state = _load_checkpoint(model, Path(checkpoint))  # a run stopped early: keep it as is
+        runtime = None
+    else:
+        trainer = _trainer(model, generator.tokenizer, rows, out_dir, settings, progress)
+        result = trainer.train(resume_from_checkpoint=checkpoint)
+        state = trainer.state
+        runtime = result.metrics.get("train_runtime")
     seconds = time.perf_counter() - started
     model.eval()
     save_adapter(model, out_dir, settings.base)
-    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
-    steps = trainer.state.global_step
+    losses = [h["loss"] for h in state.log_history if "loss" in h]
+    steps = state.global_step
     record = {
         "settings": asdict(settings),
         "examples": len(examples),
@@ -279,15 +306,27 @@ def train(
         "steps": steps,
         "resumed_from": Path(checkpoint).name if checkpoint else None,
         "seconds_this_run": round(seconds, 1),
-        "seconds_per_step": round(result.metrics.get("train_runtime", seconds)
-                                  / max(1, steps - _step_of(checkpoint)), 2),
+        "seconds_per_step": round((runtime or seconds) / (steps - _step_of(checkpoint)), 2)
+        if steps > _step_of(checkpoint) else None,
         "loss_first_10": _mean(losses[:10]),
         "loss_last_10": _mean(losses[-10:]),
+        "adapter_sha256": sha256_file(out_dir / "adapter_model.safetensors"),
         **(card or {}),
     }
     (out_dir / "training.json").write_text(json.dumps(record, indent=2) + "\n")
     (out_dir / "README.md").write_text(model_card(record))
     return out_dir
+
+
+def _load_checkpoint(model, checkpoint: Path):
+    """The adapter weights and trainer state of `checkpoint`, for `--resume --max-steps N` at a
+    checkpoint of step N: the Trainer would take one step more than asked."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+    from transformers import TrainerState
+
+    set_peft_model_state_dict(model, load_file(str(checkpoint / "adapter_model.safetensors")))
+    return TrainerState.load_from_json(str(checkpoint / "trainer_state.json"))
 
 
 def _step_of(checkpoint: str | None) -> int:
@@ -305,6 +344,8 @@ def model_card(record: dict) -> str:
     files = "\n".join(f"  - `{name}`: {json.dumps(v)}" for name, v in
                       record.get("data", {}).items())
     tokens = record["tokens"]["total"]
+    speed = (f"{record['seconds_per_step']} s a step on this machine"
+             if record["seconds_per_step"] else f"kept as checkpointed ({record['resumed_from']})")
     return f"""# medchat answer-generator adapter
 
 A LoRA adapter (rank {s['lora_rank']}, alpha {s['lora_alpha']}, every linear layer of the top
@@ -317,6 +358,7 @@ Unclear; for trials Increased / Decreased / No significant difference), then one
 "The evidence retrieved does not answer this." when the sources do not answer.
 
 Use it: `[generator]` `model = "{s['base']}"`, `adapter = "<this folder>"`.
+Weights: `adapter_model.safetensors`, sha256 `{record.get('adapter_sha256', '')}`.
 
 ## Training (training.json has the exact record)
 - Data: development questions with known answers, their sources from medchat's hybrid search
@@ -331,7 +373,7 @@ Use it: `[generator]` `model = "{s['base']}"`, `adapter = "<this folder>"`.
 - {record['trained_on']} examples ({record['left_out_too_long']} over {s['max_length']} tokens
   left out), {tokens.get('median')} tokens median ({tokens.get('max')} max);
   {record['steps']} steps of {s['batch_size'] * s['grad_accum']} sequences, lr
-  {s['learning_rate']}, {record['seconds_per_step']} s a step on this machine; loss
+  {s['learning_rate']}, {speed}; loss
   {record['loss_first_10']} (first 10 steps) -> {record['loss_last_10']} (last 10).
 
 ## Limits

@@ -31,11 +31,16 @@ _YES_NO = re.compile(
     r"must|shall|isn't|aren't|doesn't|don't)\b",
     re.IGNORECASE,
 )
+_PART = re.compile(r"[:;.?!]\s+|\s*--\s*")  # a title or a first sentence before the question itself
 
 
 def is_yes_no_question(question: str) -> bool:
-    """A question answered by yes or no: it opens with an auxiliary verb ("Does ...?")."""
-    return bool(_YES_NO.match(question))
+    """A question answered by yes or no: it, or its last part after a title ("Body dysmorphic
+    disorder: does it have a psychotic subtype?"), opens with an auxiliary verb."""
+    parts = _PART.split(question.strip())
+    return bool(_YES_NO.match(question)) or (
+        question.rstrip().endswith("?") and bool(_YES_NO.match(parts[-1]))
+    )
 
 
 def always_unclear(margin: float = MARGIN) -> bool:

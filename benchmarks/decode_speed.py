@@ -180,6 +180,29 @@ def table(runs: Sequence[Run]) -> str:
     return "\n".join(lines)
 
 
+def provenance(names: Sequence[str], cache: Path) -> str:
+    """Library versions and the GGUF each model is read from, so a table names what it ran."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from retrieval.weights import find_packaged, resolve
+
+    def installed(package: str) -> str:
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            return "not installed"
+
+    lines = [f"torch {installed('torch')}, transformers {installed('transformers')}, "
+             f"llama-cpp-python {installed('llama-cpp-python')}, {os.cpu_count()} CPUs"]
+    for name in names:
+        path = Path(resolve(name, cache))
+        model = find_packaged(name)
+        sha = model.sha256[:16] if model is not None else "?"
+        lines.append(f"{name}: {path.name} ({path.stat().st_size / 2**20:.0f} MiB, "
+                     f"sha256 {sha}...)")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=list(MODELS))
@@ -196,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     runs = [run for name in args.models
             for run in runs_for(name, args.threads, args.tokens, args.model_cache, PROMPTS)]
+    print(provenance(args.models, args.model_cache))
     print(table(runs))
     if args.show_text:
         for run in runs:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from itertools import islice
 
 import pytest
 
-from assistant.assistant import distinct_documents
+from assistant.assistant import FAILURES_BEFORE_FALLBACK, Assistant, distinct_documents
 from assistant.citations import Checked, check_sentence, split_answer
 from assistant.records import DISCLAIMER, ENGLISH_ONLY, NOT_COVERED, VERDICT_TEXT, Answer, as_json
 from assistant.verdict import as_label
-from retrieval.retriever import QueryError
+from retrieval.query import QueryError
 
 OUT_OF_CORPUS = "Does vitamin D supplementation prevent hip fractures in older women?"
 
@@ -19,6 +20,26 @@ OUT_OF_CORPUS = "Does vitamin D supplementation prevent hip fractures in older w
 def pubmedqa_question(shared_data):
     with open(shared_data / "pubmedqa" / "questions_trainval.jsonl") as fh:
         return json.loads(fh.readline())
+
+
+class ReadCounting:
+    """The real generator, recording how much of each stream its consumer read."""
+
+    def __init__(self, generator) -> None:
+        self.generator, self.name = generator, generator.name
+        self.pieces_read, self.read_to_the_end = 0, False
+
+    def stream(self, prompt, max_new_tokens=None, stop=None):
+        for piece in self.generator.stream(prompt, max_new_tokens, stop):
+            self.pieces_read += 1
+            yield piece
+        self.read_to_the_end = True
+
+    def generate(self, prompt, max_new_tokens=None, stop=None):
+        return "".join(self.stream(prompt, max_new_tokens, stop))
+
+    def score_options(self, prompt, options):
+        return self.generator.score_options(prompt, options)
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +83,19 @@ def test_streamed_text_is_only_checked_text(streamed, answer):
         assert isinstance(checked, Checked) and checked.text == sentence
 
 
+def test_a_draft_whose_first_sentence_fails_is_abandoned_for_the_quotes(
+    retriever, generator, settings, shared_data
+):
+    with open(shared_data / "pubmedqa" / "questions_trainval.jsonl") as fh:
+        question = json.loads(next(islice(fh, 2, None)))["question"]
+    counting = ReadCounting(generator)  # its draft's first sentence cites nothing that supports it
+    answer = Assistant(retriever, counting, settings).answer(question)
+    assert FAILURES_BEFORE_FALLBACK == 1
+    assert answer.extractive and answer.citations
+    assert len(answer.dropped) == 1 and answer.dropped[0].reason  # still says what went and why
+    assert counting.pieces_read and not counting.read_to_the_end
+
+
 def test_a_yes_no_question_gets_the_verdict_first_and_choose_agrees(
     assistant, answer, pubmedqa_question
 ):
@@ -88,6 +122,14 @@ def test_an_out_of_corpus_question_abstains_and_lists_the_closest_sources(assist
     rendered = answer.render()
     assert "Closest sources (not cited as support):" in rendered
     assert all(f"PMID {p.pmid}" in rendered for p in answer.passages)
+
+
+def test_a_follow_up_is_answered_as_the_standalone_question(assistant):
+    answer = assistant.answer("What about men?", history=[(OUT_OF_CORPUS, NOT_COVERED)])
+    assert answer.question == (
+        "Does vitamin D supplementation prevent hip fractures in men?"
+    )
+    assert answer.abstained and answer.text == NOT_COVERED  # still outside the corpus
 
 
 def test_a_non_english_question_gets_the_english_only_reply(assistant):

@@ -1,6 +1,7 @@
 """The strict citation check and prompt containment, on hand-written cases."""
 
 from assistant.citations import (
+    Checked,
     check,
     check_sentence,
     cited_sentences,
@@ -63,6 +64,16 @@ def test_an_invented_number_is_removed():
     assert g.abstained
     assert g.dropped == (Dropped("Aspirin reduced myocardial infarction by 37 percent [1].",
                                  "number not in the source: 37"),)
+
+
+def test_an_invented_gene_name_is_removed():
+    apc = Passage(doc_id="5", chunk=0, title="familial adenomatous polyposis",
+                  text="ANSWER: When familial adenomatous polyposis results from mutations in "
+                       "the APC gene, it is inherited in an autosomal dominant pattern.")
+    invented = "Nasal polyposis may be caused by mutations in the NOP gene [1]."
+    assert check_sentence(invented, [apc]) == Dropped(invented, "name not in the source: nop")
+    assert isinstance(check_sentence("Polyposis may result from mutations in the APC gene [1].",
+                                     [apc]), Checked)
 
 
 def test_numbers_match_across_formatting():

@@ -66,7 +66,8 @@ def test_aims_and_methods_are_never_quoted(embedder):
         doc_id="5", chunk=0, pmid="5", title="Zinc lozenges",
         text="Zinc lozenges\nWe aimed to determine whether zinc lozenges shorten the common cold "
              "in adults.\nMETHODS: Adults with a common cold took zinc lozenges or placebo "
-             "lozenges.",
+             "lozenges.\nA consecutive series of 84 adults with a common cold who took zinc "
+             "lozenges between 1998 and 2010 was analysed.",
     )
     q = embedder.encode(["Do zinc lozenges shorten the common cold in adults?"])[0]
     assert key_sentences(q, [trial], embedder.encode) == []

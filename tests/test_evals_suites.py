@@ -7,7 +7,7 @@ import pytest
 from corpus.records import Passage
 from evals.context import RunContext
 from evals.formats import Question, Vignette
-from evals.suites import citations, qa, retrieval, triage
+from evals.suites import abstention, citations, qa, retrieval, triage, verdict
 
 
 @dataclass
@@ -166,6 +166,14 @@ def test_the_judge_rejects_an_invented_number_and_a_negation_flip():
     assert not flipped["supported"] and not flipped["negation_ok"]
 
 
+def test_the_judge_rejects_a_gene_the_cited_source_does_not_name():
+    source = "Familial adenomatous polyposis results from mutations in the APC gene."
+    assert citations.judge("Polyposis results from mutations in the APC gene [1].",
+                           [source])["supported"]
+    invented = citations.judge("Polyposis results from mutations in the NOP gene [1].", [source])
+    assert not invented["supported"] and not invented["names_ok"]
+
+
 def test_the_judge_flags_an_answer_that_says_yes_and_no():
     assert citations.contradictory(["Metformin reduced HbA1c [1].",
                                     "Metformin did not reduce HbA1c [1]."])
@@ -192,6 +200,48 @@ def test_citations_suite_pools_sentences_and_counts_abstentions(tmp_path):
     assert section["citation_validity"] == 1.0
     assert section["abstention_rate"] == 0.5
     assert section["extractive_rate"] == 0.0
+    assert section["citation_precision_generated"] == 1.0  # A's own sentence, no quotes
+
+
+def gate_record(covered_score, removed_score, coverage=1.0):
+    return {"covered": {"score": covered_score, "coverage": 1.0},
+            "removed": {"score": removed_score, "coverage": coverage}}
+
+
+def test_abstention_precision_and_recall_count_removed_topics_against_answerable_ones():
+    records = [gate_record(0.9, 0.3), gate_record(0.8, 0.7), gate_record(0.4, 0.2)]
+    f = abstention.figures(records, threshold=0.5, min_coverage=0.0)
+    assert f["abstention_recall"] == pytest.approx(2 / 3)  # removed 0.3 and 0.2 refused
+    assert f["false_abstention"] == pytest.approx(1 / 3)  # answerable 0.4 refused
+    assert f["abstention_precision"] == pytest.approx(2 / 3)
+
+
+def test_abstention_thresholds_refuse_at_most_one_answerable_question_in_ten():
+    records = [gate_record(0.6 + i / 100, 0.5 + i / 100) for i in range(20)]
+    threshold, _ = abstention.choose_thresholds(records)
+    assert abstention.figures(records, threshold, 0.0)["false_abstention"] <= 0.10
+
+
+def test_key_term_coverage_catches_a_near_miss_similarity_cannot():
+    records = [gate_record(0.7, 0.7, coverage=0.5) for _ in range(10)]
+    threshold, min_coverage = abstention.choose_thresholds(records)
+    assert abstention.figures(records, threshold, min_coverage)["abstention_recall"] == 1.0
+
+
+def test_the_verdict_rule_says_unclear_when_no_margin_beats_the_majority_class():
+    records = [{"gold": g, "yes": 0.0, "no": lean, "maybe": -5.0}
+               for g, lean in zip(["yes", "no"] * 10, [0.1, -0.1] * 10, strict=True)]
+    bias, margin = verdict.choose_rule(records)  # the lean points the wrong way every time
+    assert margin == float("inf")
+    assert verdict.figures(records, bias, margin)["coverage"] == 0.0
+
+
+def test_the_verdict_rule_states_yes_and_no_when_the_lean_is_informative():
+    records = [{"gold": g, "yes": lean, "no": 0.0, "maybe": -5.0}
+               for g, lean in zip(["yes", "no"] * 10, [1.0, -1.0] * 10, strict=True)]
+    bias, margin = verdict.choose_rule(records)
+    f = verdict.figures(records, bias, margin)
+    assert f["coverage"] == 1.0 and f["stated_precision"] == 1.0
 
 
 @dataclass

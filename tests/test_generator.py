@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pytest
 
+from assistant.generator import GENERATE_THREAD
 from retrieval.weights import WeightsError, find_packaged, materialize
 
 
@@ -25,6 +27,31 @@ def test_streaming_yields_the_same_text_as_generate(generator):
     streamed = list(generator.stream(prompt, max_new_tokens=10))
     assert len(streamed) > 1
     assert "".join(streamed) == generator.generate(prompt, max_new_tokens=10)
+
+
+def decoding_steps(generator, consume) -> int:
+    """How many forward passes the model ran while `consume` read a stream."""
+    steps = []
+    hook = generator.model.register_forward_hook(lambda *_: steps.append(1))
+    try:
+        consume()
+    finally:
+        hook.remove()
+    return len(steps)
+
+
+def test_closing_a_stream_early_stops_the_generation(generator):
+    prompt = "A long essay about the human heart, its chambers and its valves.\n\nThe heart"
+
+    def read_one_piece_then_close():
+        pieces = generator.stream(prompt, max_new_tokens=40)
+        assert next(pieces)
+        pieces.close()
+        assert not any(t.name == GENERATE_THREAD for t in threading.enumerate())
+
+    closed = decoding_steps(generator, read_one_piece_then_close)
+    full = decoding_steps(generator, lambda: list(generator.stream(prompt, max_new_tokens=40)))
+    assert closed < full
 
 
 def test_scoring_prefers_the_likely_continuation(generator):

@@ -156,6 +156,58 @@ def test_the_adapter_is_saved_alone_in_float16_with_a_model_card(trained):
 
 
 @needs_smollm
+def test_resuming_at_the_step_limit_keeps_the_checkpoint_without_training(
+    trained, pubmedqa_examples, settings, tmp_path,
+):
+    import shutil
+
+    from safetensors.torch import load_file
+
+    shutil.copytree(trained / gt.CHECKPOINTS / "checkpoint-1",
+                    tmp_path / gt.CHECKPOINTS / "checkpoint-1")
+    train_settings = gt.GeneratorTrainingSettings(
+        base=SMOLLM, batch_size=1, grad_accum=1, max_steps=1, save_steps=1, threads=1
+    )
+    gt.train(pubmedqa_examples[:4], tmp_path, train_settings, settings.model_cache,
+             resume=True, progress=False)
+    record = json.loads((tmp_path / "training.json").read_text())
+    assert (record["steps"], record["resumed_from"]) == (1, "checkpoint-1")
+    saved = load_file(str(tmp_path / "adapter_model.safetensors"))
+    checkpointed = load_file(str(tmp_path / gt.CHECKPOINTS / "checkpoint-1"
+                                 / "adapter_model.safetensors"))
+    assert saved.keys() == checkpointed.keys()
+    assert all((saved[k] == checkpointed[k].half()).all() for k in saved)
+    assert not (tmp_path / gt.CHECKPOINTS / "checkpoint-2").exists()
+
+
+@needs_smollm
+def test_a_run_stopped_early_keeps_the_schedule_planned_for_the_whole_run(
+    pubmedqa_examples, settings, tmp_path,
+):
+    train_settings = gt.GeneratorTrainingSettings(
+        base=SMOLLM, batch_size=1, grad_accum=1, max_steps=4, stop_at=1, save_steps=10,
+        threads=1, warmup=0.0,
+    )
+    gt.train(pubmedqa_examples[:4], tmp_path, train_settings, settings.model_cache,
+             progress=False)
+    record = json.loads((tmp_path / "training.json").read_text())
+    state = json.loads((tmp_path / gt.CHECKPOINTS / "checkpoint-1" / "trainer_state.json")
+                       .read_text())
+    assert record["steps"] == 1
+    assert state["max_steps"] == 4
+
+
+@needs_smollm
+def test_the_training_record_names_the_saved_weights_by_checksum(trained):
+    import hashlib
+
+    record = json.loads((trained / "training.json").read_text())
+    weights = (trained / "adapter_model.safetensors").read_bytes()
+    assert record["adapter_sha256"] == hashlib.sha256(weights).hexdigest()
+    assert record["adapter_sha256"] in (trained / "README.md").read_text()
+
+
+@needs_smollm
 def test_only_the_answer_tokens_are_learnt(pubmedqa_examples, settings):
     from assistant.generator import Generator, GeneratorSettings
 
@@ -178,3 +230,21 @@ def test_a_saved_adapter_reloads_through_the_generator_settings(trained, pubmedq
         settings.model_cache,
     )
     assert generator.generate(pubmedqa_examples[0].prompt).strip()
+
+
+@needs_smollm
+def test_the_held_out_answer_loss_is_the_models_loss_on_the_answer_tokens(pubmedqa_examples,
+                                                                         settings):
+    import torch
+
+    from assistant.generator import Generator, GeneratorSettings
+    from assistant.sft_eval import answer_losses
+
+    generator = Generator(GeneratorSettings(model=SMOLLM, device="cpu"), settings.model_cache)
+    example = pubmedqa_examples[0]
+    batch = {k: torch.tensor([v]) for k, v in gt.tokenize(generator, example).items()}
+    with torch.no_grad():
+        expected = float(generator.model(**batch).loss)
+    summary, [row] = answer_losses(generator, [example], progress=False)
+    assert row["loss"] == pytest.approx(expected, abs=1e-3)
+    assert summary["answer_loss"] == row["loss"]

@@ -6,12 +6,13 @@ its own rule, written here and in docs/evaluation.md, to what the user is shown:
 
 - a cited sentence is *supported* when it has at least `MIN_WORDS` content words, at least
   `MIN_OVERLAP` of them (and at least `MIN_SHARED`) occur in the passages it cites together,
-  every number in it occurs in those passages, and each of its clauses is negated exactly when
-  the cited clause most like it is;
+  every number and every abbreviation or code ("APC", "IL-6") in it occurs in those passages,
+  and each of its clauses is negated exactly when the cited clause most like it is;
 - an answer is *contradictory* when two of its cited sentences take opposite polarity on the
   same claim (the words of one contained in the other's).
 
-Precision: supported / cited sentences. Validity: citation markers naming a passage the answer
+Precision: supported / cited sentences (also over the model's own sentences alone, without the
+quotes of extractive answers). Validity: citation markers naming a passage the answer
 was given / markers. Abstention and extractive rates: answers abstaining, answers quoting.
 """
 
@@ -28,8 +29,10 @@ from assistant.citations import (
     clauses,
     content_words,
     is_negated,
+    names_in,
     numbers_in,
     source_sentences,
+    source_tokens,
 )
 from evals import metrics as m
 from evals.context import RunContext
@@ -57,15 +60,16 @@ def judge(sentence: str, cited_texts: Sequence[str]) -> dict:
     overlap = shared / len(words) if words else 0.0
     numbers_ok = numbers_in(sentence) <= set().union(*(numbers_in(s) for s in sentences)) \
         if sentences else not numbers_in(sentence)
+    names_ok = names_in(sentence) <= source_tokens(" ".join(sentences))
     negation_ok = True
     for part in clauses(sentence):
         match = _closest_clause(content_words(part), sentences)
         if match and is_negated(part) != is_negated(match):
             negation_ok = False
     supported = (len(words) >= MIN_WORDS and shared >= MIN_SHARED and overlap >= MIN_OVERLAP
-                 and numbers_ok and negation_ok)
+                 and numbers_ok and names_ok and negation_ok)
     return {"supported": supported, "overlap": overlap, "numbers_ok": numbers_ok,
-            "negation_ok": negation_ok}
+            "names_ok": names_ok, "negation_ok": negation_ok}
 
 
 def contradictory(sentences: Sequence[str]) -> bool:
@@ -119,18 +123,24 @@ def run(questions: Sequence[Question], answerer: Answerer, ctx: RunContext) -> d
     answered = [r for r in records if not r["abstained"]]
     judged = [s for r in answered for s in r["sentences"]]
     supported = [s["supported"] for s in judged]
+    generated = [s["supported"] for r in answered if not r.get("extractive")
+                 for s in r["sentences"]]
     valid = [v for r in answered for v in r["valid"]]
     reasons = Counter(reason.split(":")[0] for r in records
                       for reason in r.get("dropped_reasons", []))
     return {
         "n": len(records),
         "citation_precision": m.citation_precision(supported),
+        # the model's own sentences only (quotes are the sources' words, supported by design)
+        "citation_precision_generated": m.citation_precision(generated),
+        "cited_sentences_generated": len(generated),
         "citation_validity": m.mean([float(v) for v in valid]),
         "abstention_rate": m.abstention_rate([r["abstained"] for r in records]),
         "extractive_rate": m.mean([float(r.get("extractive", False)) for r in records]),
         "answers_with_citations": m.mean([float(bool(r["sentences"])) for r in answered]),
         "contradictory_answers": sum(bool(r.get("contradictory")) for r in records),
         "numbers_ok": m.mean([float(s.get("numbers_ok", True)) for s in judged]),
+        "names_ok": m.mean([float(s.get("names_ok", True)) for s in judged]),
         "negation_ok": m.mean([float(s.get("negation_ok", True)) for s in judged]),
         "verdicts": dict(Counter(str(r.get("verdict")) for r in records)),
         "cited_sentences": len(supported),

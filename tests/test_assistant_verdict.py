@@ -1,0 +1,44 @@
+"""One decision for yes/no questions: which questions get a verdict, and drafts never state one."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.assistant import without_polar_word
+from assistant.verdict import decide, is_yes_no_question
+
+
+@pytest.mark.parametrize("question", [
+    "Does metformin reduce the risk of gestational diabetes?",
+    "Body dysmorphic disorder: does it have a psychotic subtype?",
+    "PREVALENCE OF STREPTOCOCCUS AGALACTIAE IN PREGNANT WOMEN: IS CULTURE A DETERMINANT FACTOR?",
+    "Atmospheric pressure and aneurysm rupture--is the diameter of the aneurysm important?",
+])
+def test_a_yes_no_question_is_recognised_after_a_title(question):
+    assert is_yes_no_question(question)
+
+
+@pytest.mark.parametrize("question", [
+    "What are the symptoms of Lyme disease?",
+    "Effect of zinc on the duration of colds: what do the trials show?",
+    "How is cystic fibrosis inherited?",
+])
+def test_an_open_question_gets_no_verdict(question):
+    assert not is_yes_no_question(question)
+
+
+def test_the_drafts_own_yes_or_no_is_cut_so_only_the_rule_states_a_verdict():
+    assert without_polar_word("Yes, metformin reduced HbA1c [1].") == "Metformin reduced HbA1c [1]."
+    assert without_polar_word("No. Zinc did not shorten colds [2].") == \
+        "Zinc did not shorten colds [2]."
+
+
+def test_a_leading_no_that_negates_the_claim_is_kept():
+    assert without_polar_word("No patients died in the zinc group [1].") == \
+        "No patients died in the zinc group [1]."
+
+
+def test_the_rule_is_unclear_within_the_margin():
+    assert decide({"yes": -1.0, "no": -1.2}, bias=0.0, margin=0.5) == "unclear"
+    assert decide({"yes": -0.2, "no": -1.2}, bias=0.0, margin=0.5) == "yes"
+    assert decide({"yes": -2.0, "no": -1.2}, bias=0.0, margin=0.5) == "no"
