@@ -28,10 +28,29 @@ setup() {
   fi
 }
 
+browser() {
+  # tests/test_app_browser.py drives Debian's chromium with chromium-driver; install them once.
+  # If that is impossible, the test fails and says why: it is never skipped.
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+    return
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "!! chromium and chromedriver are missing and there is no apt-get: install them" >&2
+    return
+  fi
+  echo "==> installing chromium and chromium-driver for the browser test"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver \
+    || echo "!! could not install chromium: the browser test will fail and say why" >&2
+}
+
 setup
 case "${1:-serve}" in
   test)
     shift || true
+    browser
     "$VENV/bin/ruff" check .
     exec "$VENV/bin/python" -m pytest "$@"
     ;;

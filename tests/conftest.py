@@ -28,9 +28,13 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory):
     from assistant.settings import Settings
+    from retrieval.settings import RetrievalSettings
 
+    # The reranker is on by default; the shared fixtures leave it off so that the many searches
+    # of the retrieval and answer tests stay fast. Reranking tests build their own settings.
     home = tmp_path_factory.mktemp("medchat-home")
-    return Settings(home=home, models_dir=str(MODELS_DIR))
+    return Settings(home=home, models_dir=str(MODELS_DIR),
+                    retrieval=RetrievalSettings(reranker=""))
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +89,16 @@ def assistant(settings, retriever, generator):
     from assistant.assistant import Assistant
 
     return Assistant(retriever, generator, settings)
+
+
+@pytest.fixture(scope="module")
+def served_app_url(settings, assistant):
+    """The chat app over the shared test index and models, served on a free loopback port."""
+    import app
+    from ui.models import Models
+
+    demo = app.build_app(settings, models=Models(settings, assistant))
+    demo.launch(**{**app.launch_options(settings), "server_port": None,
+                   "prevent_thread_lock": True, "quiet": True})
+    yield demo.local_url
+    demo.close()
