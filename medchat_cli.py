@@ -1,4 +1,9 @@
-"""The `medchat` command: build and update indexes, ask, search, serve, evaluate, triage."""
+"""The `medchat` command: build and update indexes, ask, search, serve, evaluate, triage.
+
+Errors a user can fix (`corpus.errors.MedchatError`: input, corpus, index, settings, models) and
+the machine's own (`OSError`: a missing file, no permission, a full disk) are printed as one line
+that says what to do, with exit status 2; anything else is a bug and shows its traceback.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from assistant.settings import Settings, SettingsError, load_settings
+from assistant.settings import Settings, load_settings
+from corpus.errors import InputError, MedchatError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -35,7 +41,8 @@ def _documents(settings: Settings, corpus: list[str] | None):
 
     report = ReadReport()
     paths = corpus or list(settings.corpus)
-    docs = read_corpus(paths, report) if paths else read_builtin(report)
+    limits = settings.reading
+    docs = read_corpus(paths, report, limits=limits) if paths else read_builtin(report)
     return docs, report, bool(paths)
 
 
@@ -45,50 +52,82 @@ def _builtin_embeddings() -> list[Path]:
     return sorted(BUILTIN_DIR.glob("embeddings-*.npz"))
 
 
-def ensure_index(settings: Settings) -> None:
-    """Build the default index on first use, so `ask` and `serve` work on a fresh install."""
+def ensure_index(settings: Settings, embedder=None) -> None:
+    """Build the default index on first use, so `ask`, `serve` and `eval` work on a fresh
+    install. `embedder`: an already loaded retrieval Embedder to reuse."""
     if (settings.index_dir / "CURRENT").is_file():
         return
     print(f"No index at {settings.index_dir} yet: building it now (once).", file=sys.stderr)
-    build(settings, None)
+    build(settings, None, embedder)
 
 
-def build(settings: Settings, corpus: list[str] | None) -> None:
+def build(settings: Settings, corpus: list[str] | None, embedder=None) -> None:
+    """Build the index the settings name; what was skipped is summarised at the end, also when
+    nothing could be read."""
     from retrieval.index import build_index
 
     docs, report, custom = _documents(settings, corpus)
     started = time.perf_counter()
-    manifest = build_index(
-        docs,
-        settings.index_dir,
-        settings.retrieval,
-        settings.chunking,
-        embedding_files=[] if custom else _builtin_embeddings(),
-    )
+    try:
+        manifest = build_index(
+            docs,
+            settings.index_dir,
+            settings.retrieval,
+            settings.chunking,
+            embedder=embedder,
+            embedding_files=[] if custom else _builtin_embeddings(),
+        )
+    finally:
+        print(report.summary(), file=sys.stderr)
     took = time.perf_counter() - started
-    print(report.summary(), file=sys.stderr)
     print(
         f"Index ready at {settings.index_dir}: {manifest.documents} documents, "
         f"{manifest.passages} passages, {manifest.index_factory} + BM25, in {took:.1f}s"
     )
 
 
+def build_ray(settings: Settings, corpus: list[str] | None, address: str | None) -> None:
+    """`index build --engine ray`: read, chunk and embed on Ray, resumable per file."""
+    from retrieval.ray_build import build_index_ray, ray_inputs
+
+    paths = corpus or list(settings.corpus)
+    started = time.perf_counter()
+    result = build_index_ray(
+        ray_inputs(paths), settings.index_dir, settings.retrieval, settings.chunking,
+        embedding_files=[] if paths else _builtin_embeddings(), address=address,
+        model_cache=settings.model_cache,
+    )
+    print(result.report.summary(), file=sys.stderr)
+    m = result.manifest
+    print(
+        f"Index ready at {settings.index_dir}: {m.documents} documents, {m.passages} passages, "
+        f"{m.index_factory} + BM25, in {time.perf_counter() - started:.1f}s (Ray: "
+        f"{len(result.shards.embedded)} files embedded, {len(result.shards.reused)} reused)"
+    )
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    if args.action == "build":
+    if args.action == "build" and args.engine == "ray":
+        build_ray(settings, args.corpus, args.address)
+    elif args.action == "build":
         build(settings, args.corpus)
     elif args.action == "update":
         from corpus.problems import ReadReport
         from corpus.readers import read_corpus
         from retrieval.index import update_index
 
+        if not args.corpus:
+            raise InputError("index update needs --corpus FILE... (the new or revised records)")
         report = ReadReport()
-        docs = list(read_corpus(args.corpus, report))
-        manifest = update_index(
-            settings.index_dir, docs, settings.retrieval, settings.chunking,
-            deleted=report.deleted,
-        )
-        print(report.summary(), file=sys.stderr)
+        try:
+            docs = list(read_corpus(args.corpus, report, limits=settings.reading))
+            manifest = update_index(
+                settings.index_dir, docs, settings.retrieval, settings.chunking,
+                deleted=report.deleted,
+            )
+        finally:
+            print(report.summary(), file=sys.stderr)
         print(f"Index updated: {manifest.documents} documents, {manifest.passages} passages")
     else:
         from retrieval.index import current_version
@@ -100,32 +139,58 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _filters(args: argparse.Namespace):
+    from retrieval.query import check_text
     from retrieval.retriever import Filters
 
-    return Filters(args.year_min, args.year_max, args.publication_type, args.mesh)
+    def term(value: str | None, what: str) -> str | None:
+        return check_text(value, 200, what) if value is not None else None
+
+    return Filters(args.year_min, args.year_max, term(args.publication_type, "publication type"),
+                   term(args.mesh, "MeSH term"))
+
+
+def _hit_line(hit) -> str:
+    """Rank, score, id, title (or the passage's opening words when the record has no title)."""
+    p = hit.passage
+    label = p.title or " ".join(p.text.split()[:12]) + " ..."
+    return f"{hit.rank:2d}. {hit.score:.4f}  {p.citation_id}  {label} ({p.year or 'n.d.'})"
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from retrieval.query import check_query
     from retrieval.retriever import Retriever
+    from retrieval.why_empty import why_empty
 
+    query, filters = check_query(args.query), _filters(args)
     settings = _settings(args)
     ensure_index(settings)
     retriever = Retriever.load(
         settings.index_dir, settings.retrieval, settings.chunking, model_cache=settings.model_cache
     )
-    for hit in retriever.search(args.query, k=args.k, filters=_filters(args)):
-        p = hit.passage
-        print(f"{hit.rank:2d}. {hit.score:.4f}  {p.citation_id}  {p.title} ({p.year or 'n.d.'})")
+    reason = why_empty(retriever.index.store, filters)
+    hits = [] if reason else retriever.search(query, k=args.k, filters=filters)
+    if not hits:
+        reason = reason or "no indexed passage matched the question's words or meaning"
+        print(f"0 results: {reason}.", file=sys.stderr)
+        return 1
+    for hit in hits:
+        print(_hit_line(hit))
     return 0
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.assistant import Assistant
+    from retrieval.query import check_query
+    from retrieval.why_empty import why_empty
 
+    question, filters = check_query(args.question), _filters(args)
     settings = _settings(args)
     ensure_index(settings)
     assistant = Assistant.from_settings(settings)
-    answer = assistant.answer(args.question, k=args.k, filters=_filters(args))
+    reason = why_empty(assistant.retriever.index.store, filters)
+    if reason:
+        raise InputError(f"no sources to answer from: {reason}; widen or remove the filters")
+    answer = assistant.answer(question, k=args.k, filters=filters)
     if args.json:
         from assistant.records import as_json
 
@@ -153,13 +218,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_triage(args: argparse.Namespace) -> int:
     from assistant.triage import assess
     from assistant.triage.layers import load_layers
+    from retrieval.query import check_text
 
     settings = _settings(args)
-    text = args.text.strip()
-    if not text:
+    if not args.text.strip():
         print("error: describe the problem in a few words, e.g. medchat triage \"sore throat "
               "for 3 days\"", file=sys.stderr)
         return 2
+    text = check_text(args.text, what="description")
     layers = load_layers(settings.triage.signs, settings.triage.urgency, settings.model_cache)
     result = assess(text, signs=layers.signs, urgency=layers.urgency)
     print(json.dumps(result.to_dict(), indent=2))
@@ -208,7 +274,7 @@ def cmd_reranker(args: argparse.Namespace) -> int:
     from retrieval.retriever import Retriever
 
     if not 0 <= args.holdout < 1:
-        raise ValueError(f"--holdout is a fraction of topics in [0, 1), got {args.holdout}")
+        raise InputError(f"--holdout is a fraction of topics in [0, 1), got {args.holdout}")
     settings = _settings(args)
     ensure_index(settings)
     retriever = Retriever.load(
@@ -273,7 +339,8 @@ def _generator_train(args: argparse.Namespace) -> int:
     settings = _settings(args)
     train_settings = gt.GeneratorTrainingSettings(
         base=args.base or gt.GeneratorTrainingSettings.base, holdout=args.holdout,
-        max_steps=args.max_steps or 0, epochs=args.epochs, threads=args.threads,
+        max_steps=args.max_steps or 0, stop_at=args.stop_at or 0, epochs=args.epochs,
+        threads=args.threads,
         save_steps=args.save_steps,
     )
     ensure_index(settings)
@@ -301,7 +368,7 @@ def _generator_train(args: argparse.Namespace) -> int:
 def _generator_eval(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from assistant.generator import Generator
+    from assistant.generator import Generator, adapter_base, adapter_folder
     from assistant.sft_data import from_json
     from assistant.sft_eval import answer_losses, balanced, evaluate
 
@@ -312,10 +379,7 @@ def _generator_eval(args: argparse.Namespace) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    base = args.base
-    if not base and args.adapter:
-        config = json.loads((Path(args.adapter) / "adapter_config.json").read_text())
-        base = config.get("base_model_name_or_path")
+    base = args.base or (adapter_base(adapter_folder(args.adapter)) if args.adapter else "")
     gen_settings = replace(settings.generator, model=base or settings.generator.model,
                            adapter=args.adapter or "", device="cpu")
     with open(args.held_out, encoding="utf-8") as fh:
@@ -326,7 +390,7 @@ def _generator_eval(args: argparse.Namespace) -> int:
         log = Path(args.out).with_suffix(".partial.jsonl") if args.out else None
         summary, rows = evaluate(generator, chosen, args.max_new_tokens, log=log)
     else:  # no drafts: the held-out answers' loss only (fast)
-        summary, rows = answer_losses(generator, chosen), []
+        summary, rows = answer_losses(generator, chosen)
     summary = {"model": gen_settings.model, "adapter": gen_settings.adapter,
                "repetition_penalty": gen_settings.repetition_penalty,
                "no_repeat_ngram_size": gen_settings.no_repeat_ngram_size, **summary}
@@ -349,6 +413,9 @@ def _add_generator_parser(sub) -> None:
     gen.add_argument("--limit", type=int,
                      help="train: first N questions of each file; eval: N examples, balanced")
     gen.add_argument("--max-steps", type=int, help="train: stop after N optimiser steps")
+    gen.add_argument("--stop-at", type=int,
+                     help="train: stop after N steps, the learning-rate schedule still planned "
+                          "for --max-steps (how the shipped adapter was cut short)")
     gen.add_argument("--epochs", type=float, default=1.0)
     gen.add_argument("--resume", action="store_true",
                      help="train: continue from the latest checkpoint in OUT/checkpoints")
@@ -357,7 +424,8 @@ def _add_generator_parser(sub) -> None:
     gen.add_argument("--save-steps", type=int, default=10, help="train: checkpoint every N steps")
     gen.add_argument("--threads", type=int, default=1, help="train: torch CPU threads")
     gen.add_argument("--held-out", help="eval: held-out example file (OUT/held_out.jsonl)")
-    gen.add_argument("--adapter", help="eval: LoRA adapter folder applied over --base")
+    gen.add_argument("--adapter", help="eval: LoRA adapter folder (or shipped name, e.g. "
+                                       "medchat-answer-smollm2) applied over --base")
     gen.add_argument("--max-new-tokens", type=int, default=128,
                      help="eval: longest draft; 0 scores the held-out answers' loss only")
     gen.add_argument("--index-name")
@@ -374,6 +442,11 @@ def parser() -> argparse.ArgumentParser:
     idx.add_argument("action", choices=["build", "update", "info"])
     idx.add_argument("--corpus", nargs="+", help="JSONL / PubMed XML files or folders")
     idx.add_argument("--index-name", help="index to use under <home>/indexes (default: default)")
+    idx.add_argument("--engine", choices=["local", "ray"], default="local",
+                     help="build: 'ray' reads, chunks and embeds on a Ray cluster, resumable per "
+                          "file (pip install 'medchat[ray]'); default: this process")
+    idx.add_argument("--address", help="build --engine ray: the cluster to join ('auto', "
+                                       "'ray://host:10001'); default: start Ray here")
     idx.set_defaults(func=cmd_index)
 
     def query_options(q: argparse.ArgumentParser) -> None:
@@ -467,9 +540,12 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs its own debug lines
     try:
         return args.func(args)
-    except (SettingsError, FileNotFoundError, ValueError, RuntimeError, OSError) as exc:
+    except (MedchatError, OSError) as exc:  # what the user or the machine can fix; bugs raise
         print(f"medchat: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("medchat: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -18,18 +18,37 @@ from pathlib import Path
 
 from assistant.generator import GeneratorSettings
 from corpus.chunking import ChunkSettings
+from corpus.errors import MedchatError
+from corpus.limits import ReaderSettings
 from retrieval.settings import RetrievalSettings
 
 
-class SettingsError(ValueError):
+class SettingsError(MedchatError, ValueError):
     """A setting that cannot be used; the message names it and says what is allowed."""
 
 
 @dataclass(frozen=True)
 class AppSettings:
+    """The chat UI. Private by default: loopback only, no login unless both `username` and
+    `password` are set (better from the environment: MEDCHAT_APP__USERNAME, ..._PASSWORD)."""
+
     host: str = "127.0.0.1"  # loopback only unless the operator opts in
     port: int = 7860
     max_message_chars: int = 2000
+    username: str = ""  # with `password`: a login is required to open the app
+    password: str = ""
+    concurrency: int = 2  # literature answers generated at once (each uses the CPU fully)
+    intake_concurrency: int = 4  # patient turns at once (rules and a small model: fast)
+    queue_size: int = 100  # requests waiting beyond this are refused with "queue is full"
+    session_minutes: int = 60  # a browser session's state is dropped this long after last use
+
+    def __post_init__(self) -> None:
+        if bool(self.username) != bool(self.password):
+            raise ValueError("app.username and app.password must be set together (or neither)")
+        if min(self.concurrency, self.intake_concurrency, self.queue_size,
+               self.session_minutes) < 1:
+            raise ValueError("app.concurrency, intake_concurrency, queue_size and "
+                             "session_minutes must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -54,6 +73,7 @@ class Settings:
     generator: GeneratorSettings = field(default_factory=GeneratorSettings)
     app: AppSettings = field(default_factory=AppSettings)
     triage: TriageSettings = field(default_factory=TriageSettings)
+    reading: ReaderSettings = field(default_factory=ReaderSettings)  # corpus record-size limits
 
     @property
     def index_dir(self) -> Path:
