@@ -95,7 +95,7 @@ def build_ray(settings: Settings, corpus: list[str] | None, address: str | None)
     result = build_index_ray(
         ray_inputs(paths), settings.index_dir, settings.retrieval, settings.chunking,
         embedding_files=[] if paths else _builtin_embeddings(), address=address,
-        model_cache=settings.model_cache,
+        model_cache=settings.model_cache, limits=settings.reading,
     )
     print(result.report.summary(), file=sys.stderr)
     m = result.manifest

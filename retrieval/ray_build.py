@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 from corpus.chunking import ChunkSettings, chunk_document
 from corpus.dedup import dedupe
 from corpus.errors import MedchatError
+from corpus.limits import DEFAULT_LIMITS, ReaderSettings
 from corpus.problems import ReadReport
 from corpus.readers import corpus_files, read_corpus
 from corpus.records import Document
@@ -105,9 +106,10 @@ def write_shard(path: Path, fingerprint: str, keys: np.ndarray, vectors: np.ndar
             os.unlink(tmp)
 
 
-def file_passages(item: Input, chunking: ChunkSettings) -> Iterator[str]:
+def file_passages(item: Input, chunking: ChunkSettings,
+                  limits: ReaderSettings = DEFAULT_LIMITS) -> Iterator[str]:
     """Passage texts of one file, as the single-process build cuts them (deduplicated by id)."""
-    docs = dedupe(read_corpus(item.path, ReadReport(), source=item.source))
+    docs = dedupe(read_corpus(item.path, ReadReport(), source=item.source, limits=limits))
     for doc in docs:
         for passage in chunk_document(doc, chunking):
             yield passage.text
@@ -127,9 +129,10 @@ def known_keys(files: Iterable[Path], fingerprint: str) -> set[bytes]:
 class _Chunker:
     """Ray Data flat_map: one file row -> its passages not yet embedded anywhere."""
 
-    def __init__(self, chunking: ChunkSettings, known_ref) -> None:
+    def __init__(self, chunking: ChunkSettings, known_ref, limits: ReaderSettings) -> None:
         self.chunking = chunking
         self.known_ref = known_ref
+        self.limits = limits
 
     def __call__(self, row: dict) -> list[dict]:
         import ray
@@ -137,7 +140,7 @@ class _Chunker:
         known = ray.get(self.known_ref)
         item = Input(Path(row["path"]), row["source"] or None)
         texts = list(dict.fromkeys(
-            t for t in file_passages(item, self.chunking) if text_key(t) not in known
+            t for t in file_passages(item, self.chunking, self.limits) if text_key(t) not in known
         ))
         return [{"file": row["file"], "count": len(texts), "text": t} for t in texts]
 
@@ -206,6 +209,7 @@ def embed_shards(
     num_cpus: int | None = None,
     progress: bool = True,
     model_cache: Path | None = None,
+    limits: ReaderSettings = DEFAULT_LIMITS,
 ) -> ShardRun:
     """Embed every input file without a shard on Ray and write its shard; texts in the `known`
     cache files are skipped. Returns which files were embedded and which reused."""
@@ -231,7 +235,7 @@ def embed_shards(
             for i, item in pending.items()]
     ds = (
         ray.data.from_items(rows, override_num_blocks=len(rows))
-        .flat_map(_Chunker(chunking, known_ref))
+        .flat_map(_Chunker(chunking, known_ref, limits))
         .map_batches(
             _EmbedActor, batch_size=BATCH, compute=ray.data.ActorPoolStrategy(size=actors),
             num_gpus=gpus, num_cpus=0 if gpus else 1,
@@ -282,9 +286,10 @@ def _dim(model: str, fingerprint: str, known: Iterable[Path]) -> int:
     return 0
 
 
-def read_inputs(inputs: Sequence[Input], report: ReadReport) -> Iterator[Document]:
+def read_inputs(inputs: Sequence[Input], report: ReadReport,
+                limits: ReaderSettings = DEFAULT_LIMITS) -> Iterator[Document]:
     for item in inputs:
-        yield from read_corpus(item.path, report, source=item.source)
+        yield from read_corpus(item.path, report, source=item.source, limits=limits)
 
 
 def build_index_ray(
@@ -297,6 +302,7 @@ def build_index_ray(
     num_cpus: int | None = None,
     progress: bool = True,
     model_cache: Path | None = None,
+    limits: ReaderSettings = DEFAULT_LIMITS,
 ) -> RayBuild:
     """Embed on Ray (resumable per file), then build and publish the index from the shards.
 
@@ -311,11 +317,11 @@ def build_index_ray(
     run = embed_shards(inputs, shard_dir, settings, chunking,
                        known=[index_dir / "embeddings.npz", *extra],
                        address=address, num_cpus=num_cpus, progress=progress,
-                       model_cache=model_cache)
+                       model_cache=model_cache, limits=limits)
     report = ReadReport()
     embedder = Embedder(settings.embedder, settings.device, model_cache, settings.batch_size)
     shards = sorted(shard_dir.glob("*.npz"))
-    manifest = build_index(read_inputs(inputs, report), index_dir, settings, chunking,
+    manifest = build_index(read_inputs(inputs, report, limits), index_dir, settings, chunking,
                            embedder=embedder, embedding_files=[*extra, *shards],
                            progress=progress)
     shutil.rmtree(shard_dir, ignore_errors=True)
