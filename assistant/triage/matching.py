@@ -234,6 +234,7 @@ _COUNT = (r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|
           r"fifteen|twenty|thirty|forty|fifty|a few|few|several|many|some|a couple of|couple of)")
 _MONTHS = (r"(?:[2-9]|\d\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|a few|few|"
            r"several|many|some|a couple of|couple of)")
+_YOUNG = r"child|kid|baby|newborn|infant|toddler|teenager|teen"  # "as a ...", "when i was a ..."
 _PAST_TIME = re.compile(
     rf"\b(?:{_COUNT} (?:years?|yrs?|decades?) (?:ago|back|earlier|before)|"
     r"(?:years|decades|months|ages|long) (?:ago|back)|"
@@ -242,10 +243,10 @@ _PAST_TIME = re.compile(
     r"the year before last|"
     r"(?:back )?in (?:19|20)\d\d|back in the day|"
     r"(?:in|during) (?:my|his|her|their) (?:childhood|teens|twenties|thirties|youth)|"
-    r"in childhood|growing up|as (?:a|an) (?:child|kid|baby|newborn|infant|toddler|teenager|teen|"
+    rf"in childhood|growing up|as (?:a|an) (?:{_YOUNG}|"
     r"youngster|boy|girl|student|young (?:man|woman|adult))|"
-    r"when (?:i|he|she|they|we) (?:was|were) (?:a |an )?(?:child|kid|baby|newborn|infant|toddler|"
-    r"teenager|teen|little|young|younger|small|at school|in (?:school|college|university)|"
+    rf"when (?:i|he|she|they|we) (?:was|were) (?:a |an )?(?:{_YOUNG}|"
+    r"little|young|younger|small|at school|in (?:school|college|university)|"
     rf"pregnant|expecting|{_COUNT})|"
     r"in the past(?! (?:few |couple |couple of |several |\d+ |twenty[- ]four )?(?:minutes?|hours?|"
     r"days?|weeks?|months?|year|night|morning|while|fortnight)\b))\b"
