@@ -14,18 +14,18 @@ import sys
 import time
 from pathlib import Path
 
-from assistant.settings import Settings, load_settings
+from assistant.settings import MODES, Settings, command_line, load_settings, resolve_settings
 from corpus.errors import InputError, MedchatError
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    from dataclasses import replace
+def _overrides(args: argparse.Namespace) -> dict:
+    """What this command line sets: `--set` and options such as --mode (see COMMAND_LINE)."""
+    return command_line(vars(args), args.set or ())
 
-    settings = load_settings(args.config)
-    if getattr(args, "index_name", None):
-        settings = replace(settings, index_name=args.index_name)
-    if getattr(args, "mode", None):
-        settings = replace(settings, retrieval=replace(settings.retrieval, mode=args.mode))
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Defaults < file < environment < this command line."""
+    settings = load_settings(args.config, overrides=_overrides(args))
     if settings.threads:
         import torch
 
@@ -201,17 +201,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     import app
 
-    settings = _settings(args)
-    if args.host or args.port:
-        settings = replace(settings, app=replace(
-            settings.app, host=args.host or settings.app.host, port=args.port or settings.app.port
-        ))
+    settings = _settings(args)  # --host and --port included
     ensure_index(settings)
     app.main(settings)
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """Print the effective settings and where each came from, or the settings reference."""
+    from assistant import settings_view
+
+    if args.markdown:
+        print(settings_view.reference_markdown(), end="")
+        return 0
+    resolved = resolve_settings(args.config, overrides=_overrides(args))
+    view = settings_view.as_json if args.json else settings_view.as_toml
+    print(view(resolved).rstrip("\n"))
     return 0
 
 
@@ -435,6 +442,9 @@ def _add_generator_parser(sub) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="medchat", description=__doc__)
     p.add_argument("--config", help="settings TOML file (default: $MEDCHAT_CONFIG, ./medchat.toml)")
+    p.add_argument("--set", action="append", metavar="SETTING=VALUE",
+                   help="override a setting for this command, e.g. --set retrieval.top_k=8 "
+                        "(repeatable; wins over the file and the environment)")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -451,7 +461,7 @@ def parser() -> argparse.ArgumentParser:
 
     def query_options(q: argparse.ArgumentParser) -> None:
         q.add_argument("-k", type=int, help="passages to retrieve")
-        q.add_argument("--mode", choices=["hybrid", "dense", "bm25"])
+        q.add_argument("--mode", choices=MODES)
         q.add_argument("--year-min", type=int)
         q.add_argument("--year-max", type=int)
         q.add_argument("--publication-type")
@@ -519,6 +529,15 @@ def parser() -> argparse.ArgumentParser:
 
     _add_generator_parser(sub)
 
+    config = sub.add_parser("config", help="print the effective settings and where each came "
+                                           "from (default, file, environment, command line)")
+    shown = config.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="as JSON: settings and sources")
+    shown.add_argument("--markdown", action="store_true",
+                       help="the settings reference: every setting, its environment variable, "
+                            "default and description")
+    config.set_defaults(func=cmd_config)
+
     ev = sub.add_parser("eval", help="run evaluations (see `medchat eval --help`)", add_help=False)
     ev.add_argument("rest", nargs=argparse.REMAINDER)
     ev.set_defaults(func=None)
@@ -532,6 +551,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return eval_main(argv[1:])
     args = parser().parse_args(argv)
+    if args.func is None:  # `medchat --config F eval ...`: eval reads its own options
+        print("medchat: error: give eval its options after the word eval, e.g. medchat eval "
+              "retrieval --config FILE (--set is for the other commands)", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

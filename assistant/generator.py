@@ -12,14 +12,15 @@ import json
 import logging
 import os
 import re
-import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
+
+from corpus.files import replacing_folder
 from retrieval.embedder import pick_device
 from retrieval.weights import find_packaged, resolve
 
@@ -32,20 +33,29 @@ SHIPPED_ADAPTERS = Path(__file__).with_name("generators")  # small trained adapt
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")  # capitals: a lower-case key is not taken for a name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=ConfigDict(extra="forbid", hide_input_in_errors=True))
 class GeneratorSettings:
-    model: str = "gemma-3-270m"
-    max_new_tokens: int = 160
-    temperature: float = 0.0  # 0 = greedy, deterministic
-    device: str = "auto"
-    prompt_style: str = "auto"  # "auto" | "chat" | "plain"
-    adapter: str = ""  # a PEFT/LoRA adapter folder applied on top of the model
-    repetition_penalty: float = 1.2  # small models loop on one sentence without it
-    no_repeat_ngram_size: int = 4  # transformers only: servers have no such parameter
-    backend: str = "transformers"  # "transformers" (in process) | "openai" (an HTTP server)
-    base_url: str = ""  # openai: the server's API root, e.g. "http://127.0.0.1:8000/v1"
-    api_key_env: str = ""  # openai: NAME of the environment variable holding the key, if any
-    timeout_s: float = 120.0  # openai: connecting, and the longest wait for the next piece
+    model: str = Field("gemma-3-270m", description='"gemma-3-270m", "SmolLM2-135M-Instruct", a '
+                       "local folder or a cached Hugging Face id (the served name for openai)")
+    max_new_tokens: int = Field(160, description="longest answer draft in tokens, 1 to 4096")
+    temperature: float = Field(0.0, description="sampling temperature; 0 = greedy, deterministic")
+    device: str = Field("auto", description='"auto", "cpu" or "cuda"')
+    prompt_style: str = Field("auto", description='"auto", "chat" (the chat template) or '
+                              '"plain" (base models)')
+    adapter: str = Field("", description="a PEFT/LoRA adapter applied on top of the model: a "
+                         'folder or a shipped name ("medchat-answer-smollm2"); "" = none')
+    repetition_penalty: float = Field(1.2, description="small models loop on one sentence "
+                                      "without it; 1.0 = off")
+    no_repeat_ngram_size: int = Field(4, description="transformers only (servers have no such "
+                                      "parameter); 0 lets a model copy its sources")
+    backend: str = Field("transformers", description='"transformers" (in process) or "openai" '
+                         "(an OpenAI-compatible HTTP server)")
+    base_url: str = Field("", description='openai: the server\'s API root, e.g. '
+                          '"http://127.0.0.1:8000/v1"')
+    api_key_env: str = Field("", description="openai: the NAME of the environment variable "
+                             "holding the key, if any (never the key itself)")
+    timeout_s: float = Field(120.0, description="openai: seconds for connecting, and the longest "
+                             "wait for the next piece")
 
     def __post_init__(self) -> None:
         if self.prompt_style not in ("auto", "chat", "plain"):
@@ -119,17 +129,9 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
     model.hf_quantizer = None  # transformers refuses to save a GGUF-loaded model otherwise
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=target.name + ".tmp"))
-    try:
+    with replacing_folder(target) as tmp:
         tok.save_pretrained(tmp)
         model.save_pretrained(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.chmod(0o755)
-        tmp.rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def adapter_folder(name: str) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
 
 from corpus.records import Document, Passage
 
@@ -12,12 +14,14 @@ from corpus.records import Document, Passage
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=ConfigDict(extra="forbid", hide_input_in_errors=True))
 class ChunkSettings:
-    """Word budgets per passage: MiniLM reads 256 word pieces, about 165 words of medical text."""
+    """Word budgets per passage (the `[chunking]` settings)."""
 
-    max_words: int = 150
-    overlap_words: int = 30
+    max_words: int = Field(150, description="longest passage in words (at least 20): MiniLM "
+                           "reads 256 word pieces, about 165 words of medical text")
+    overlap_words: int = Field(30, description="words shared by consecutive passages, in "
+                               "[0, max_words/2)")
 
     def __post_init__(self) -> None:
         if self.max_words < 20:

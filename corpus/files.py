@@ -1,7 +1,7 @@
 """Files written so that a crash or a kill never leaves a half-written one, and file checksums.
 
-The one home of both: the index's CURRENT pointer, model weights assembled from packages,
-embedding caches and checksums of inputs and weights all go through here.
+The one home of both: the index's CURRENT pointer, model weights assembled from packages or
+de-quantised, embedding caches and shards, and checksums of inputs and weights all go through here.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,27 @@ def replacing(target: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
         _sync_dir(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def replacing_folder(target: str | Path) -> Iterator[Path]:
+    """`replacing` for a folder: fill the yielded fresh folder beside `target`; when the block ends
+    without error it takes `target`'s place (an old one is moved aside first, then removed), else
+    it is removed. Readers never see a half-filled folder under `target`'s name."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=target.name + ".tmp"))
+    old = target.with_name(tmp.name + ".old")
+    try:
+        yield tmp
+        tmp.chmod(0o755)  # mkdtemp's folder is private; the folder it replaces was not
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+        _sync_dir(target.parent)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_atomic(target: str | Path, data: bytes | str) -> None:

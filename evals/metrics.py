@@ -13,6 +13,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from assistant.triage.levels import three_level as to_three_levels
+
 T = TypeVar("T")
 H = TypeVar("H", bound=Hashable)
 
@@ -181,21 +183,16 @@ def abstention_rate(abstained: Sequence[bool]) -> float:
 # --- triage ------------------------------------------------------------------------------------
 
 TRIAGE_LEVELS = ("emergency", "non-emergency", "self-care")  # most to least urgent
-_TO_THREE_LEVELS = {
-    "emergency": "emergency",
-    "urgent": "non-emergency",
-    "routine": "non-emergency",
-    "non-emergency": "non-emergency",
-    "self-care": "self-care",
-}
 
 
 def three_level(level: str) -> str:
-    """Map a 4-level answer to the vignettes' 3-level scale (urgent/routine -> non-emergency)."""
-    try:
-        return _TO_THREE_LEVELS[level]
-    except KeyError:
-        raise ValueError(f"unknown triage level {level!r}") from None
+    """A 4-level answer (or a 3-level gold label) on the vignettes' 3-level scale, by triage's
+    own mapping (urgent/routine -> non-emergency); a level on neither scale is refused, so a typo
+    in a gold file cannot pass for a level."""
+    mapped = to_three_levels(level)
+    if mapped not in TRIAGE_LEVELS:
+        raise ValueError(f"unknown triage level {level!r}")
+    return mapped
 
 
 def _urgency(level: str) -> int:

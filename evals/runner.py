@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
 from evals import defaults, floors
 from evals.context import RunContext
 from evals.corpusdata import CorpusData, aliases_of, gold_passages, load_corpus
@@ -188,6 +190,8 @@ def suite_sections(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, pydantic.BaseModel):
+        return _jsonable(value.model_dump(mode="json"))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _jsonable(dataclasses.asdict(value))
     if isinstance(value, dict):

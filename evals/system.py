@@ -3,7 +3,6 @@ retrieval and assistant packages (lazily, so `--help`, `compare` and the tests s
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,16 +24,12 @@ class System:
     @classmethod
     def load(cls, config: Path | None, mode: str | None, progress: bool = True,
              reranker: str | None = None) -> System:
-        """medchat's settings; `mode` and `reranker` (a CrossEncoder folder / id) override them."""
-        from assistant.settings import load_settings
+        """medchat's settings; `mode` and `reranker` (a CrossEncoder folder / id) override them
+        as command-line options do for `medchat`."""
+        from assistant.settings import command_line, load_settings
 
-        settings = load_settings(config)
-        retrieval = settings.retrieval
-        if mode:
-            retrieval = dataclasses.replace(retrieval, mode=mode)
-        if reranker:
-            retrieval = dataclasses.replace(retrieval, reranker=reranker)
-        return cls(dataclasses.replace(settings, retrieval=retrieval), progress)
+        options = {"mode": mode, "reranker": reranker}
+        return cls(load_settings(config, overrides=command_line(options)), progress)
 
     @property
     def mode(self) -> str:

@@ -8,15 +8,26 @@ it has never seen. Keys are the first 16 bytes of sha256(text); vectors are stor
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from corpus.files import replacing
+
 
 def text_key(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()[:16]
+
+
+def write_cache_file(path: Path, fingerprint: str, keys: np.ndarray, vectors: np.ndarray) -> None:
+    """The one writer of the cache format (fingerprint, 16-byte keys, float16 vectors), atomic:
+    a crash leaves the old file. Index builds and Ray shards both write through it."""
+    vectors = np.asarray(vectors, dtype=np.float16)
+    if vectors.ndim != 2:  # rows handed over flat; an empty (0, dim) block keeps its shape
+        vectors = vectors.reshape(len(keys), -1)
+    with replacing(path, suffix=".tmp.npz") as tmp:
+        np.savez(tmp, fingerprint=np.array(fingerprint), keys=keys.astype(np.uint8).reshape(-1, 16),
+                 vectors=vectors)
 
 
 class EmbeddingCache:
@@ -74,17 +85,4 @@ class EmbeddingCache:
     def save(self, path: Path, texts: list[str], vectors: np.ndarray) -> None:
         """Write exactly these texts' vectors, atomically (a crash leaves the old file)."""
         keys = np.frombuffer(b"".join(text_key(t) for t in texts), dtype=np.uint8).reshape(-1, 16)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.npz")
-        os.close(fd)
-        try:
-            np.savez(
-                tmp,
-                fingerprint=np.array(self.fingerprint),
-                keys=keys,
-                vectors=vectors.astype(np.float16),
-            )
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_cache_file(path, self.fingerprint, keys, vectors)

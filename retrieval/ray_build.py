@@ -18,9 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,7 +35,7 @@ from corpus.limits import DEFAULT_LIMITS, ReaderSettings
 from corpus.problems import ReadReport
 from corpus.readers import corpus_files, read_corpus
 from corpus.records import Document
-from retrieval.embedding_cache import text_key
+from retrieval.embedding_cache import text_key, write_cache_file
 from retrieval.manifest import Manifest
 from retrieval.settings import RetrievalSettings
 
@@ -93,17 +91,7 @@ def shard_path(shard_dir: Path, item: Input, fingerprint: str, chunking: ChunkSe
 
 def write_shard(path: Path, fingerprint: str, keys: np.ndarray, vectors: np.ndarray) -> None:
     """An embedding-cache file (fingerprint, 16-byte keys, float16 vectors), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, fingerprint=np.array(fingerprint),
-                 keys=keys.astype(np.uint8).reshape(-1, 16),
-                 vectors=vectors.astype(np.float16).reshape(len(keys), -1))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_cache_file(path, fingerprint, keys, vectors)
 
 
 def file_passages(item: Input, chunking: ChunkSettings,

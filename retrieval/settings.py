@@ -1,38 +1,46 @@
-"""Retrieval settings: one typed section of medchat's `Settings`."""
+"""Retrieval settings: one typed section of medchat's `Settings` (`[retrieval]`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
 
-MODES = ("hybrid", "dense", "bm25")
+MODES = ("hybrid", "dense", "bm25")  # the one home of the retrieval modes (CLI, UI, settings)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=ConfigDict(extra="forbid", hide_input_in_errors=True))
 class RetrievalSettings:
-    embedder: str = "all-MiniLM-L6-v2"
-    # A FAISS index-factory string ("Flat", "IVF1024,Flat", "IVF4096,PQ48"), or "auto": Flat
-    # below 200k passages, IVF above, IVF-PQ above 2M (see retrieval.dense.choose_factory).
-    index_factory: str = "auto"
-    nprobe: int = 32
-    mode: str = "hybrid"
-    top_k: int = 5
-    fetch_k: int = 50  # candidates taken from each retriever before fusion / reranking
-    rrf_k: int = 10  # swept on MedQuAD + Evidence Inference dev: 10 beat 30 and 60 on both
-    dense_weight: float = 1.0
-    bm25_weight: float = 1.0
-    # The shipped reranker (retrieval/rerankers/), any sentence-transformers CrossEncoder or
-    # SentenceTransformer id or folder; "" = off. On by default since blending (rerank_weight)
-    # made it no worse than hybrid on any question kind measured (benchmarks/rerank_blend.py).
-    reranker: str = "medchat-rerank-minilm"
-    rerank_top_n: int = 20
-    # The reranker's share of the final order of the top n, blended with the first stage's by
-    # weighted reciprocal rank fusion (retrieval.fusion.blend_reranked, k = rrf_k): 0 keeps the
-    # first-stage order, 1 is the reranker's order alone. 0.55 had the largest worst-kind nDCG@10
-    # gain over hybrid on development questions (expert +0.018, MedQuAD +0.119, Evidence
-    # Inference +0.023; reranker alone: expert -0.011): `python benchmarks/rerank_blend.py`.
-    rerank_weight: float = 0.55
-    device: str = "auto"  # "auto" | "cpu" | "cuda"
-    batch_size: int = 64
+    embedder: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model that "
+                          "embeds passages and questions: a packaged name, a folder or an id")
+    index_factory: str = Field(
+        "auto", description='FAISS index-factory string ("Flat", "IVF1024,Flat", '
+        '"IVF4096,PQ48"), or "auto": Flat below 200k passages, IVF above, IVF-PQ above 2M '
+        "(retrieval.dense.choose_factory)")
+    nprobe: int = Field(32, description="IVF lists searched per query")
+    mode: str = Field("hybrid", description="hybrid (words and meaning), dense (meaning) or "
+                      "bm25 (words)")
+    top_k: int = Field(5, description="passages given to the generator (at least 1)")
+    fetch_k: int = Field(50, description="candidates taken from each retriever before fusion "
+                         "and reranking (at least 1)")
+    rrf_k: int = Field(10, description="reciprocal rank fusion constant, also used by the "
+                       "rerank blend; swept on MedQuAD + Evidence Inference dev: 10 beat 30 and "
+                       "60 on both")
+    dense_weight: float = Field(1.0, description="weight of the dense ranking in fusion")
+    bm25_weight: float = Field(1.0, description="weight of the BM25 ranking in fusion")
+    reranker: str = Field(
+        "medchat-rerank-minilm", description='the shipped reranker (retrieval/rerankers/), any '
+        'sentence-transformers CrossEncoder or SentenceTransformer id or folder; "" = off. On by '
+        "default: blended (rerank_weight) it was no worse than hybrid on any question kind "
+        "measured (benchmarks/rerank_blend.py)")
+    rerank_top_n: int = Field(20, description="first-stage passages the reranker rescores")
+    rerank_weight: float = Field(
+        0.55, description="the reranker's share of the final order of the top n, blended with "
+        "the first stage's by weighted reciprocal rank fusion (retrieval.fusion.blend_reranked): "
+        "0 keeps the first-stage order, 1 is the reranker's alone. 0.55 had the largest "
+        "worst-kind nDCG@10 gain over hybrid on development questions "
+        "(benchmarks/rerank_blend.py)")
+    device: str = Field("auto", description='"auto", "cpu" or "cuda"')
+    batch_size: int = Field(64, description="embedding batch size")
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

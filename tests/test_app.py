@@ -6,7 +6,6 @@ import json
 import os
 import urllib.error
 import urllib.request
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -108,7 +107,7 @@ def test_a_username_without_a_password_is_refused():
 
 
 def test_with_a_login_the_api_refuses_strangers_and_admits_the_user(settings):
-    secured = replace(settings, app=AppSettings(username="clinic", password="s3cret"))
+    secured = settings.model_copy(update={"app": AppSettings(username="clinic", password="s3cret")})
     demo = launched(app.build_app(secured), secured)
     try:
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises a plain ValueError
@@ -121,8 +120,8 @@ def test_with_a_login_the_api_refuses_strangers_and_admits_the_user(settings):
 
 
 def test_concurrency_and_queue_size_come_from_the_settings(settings):
-    tuned = replace(settings, app=AppSettings(concurrency=3, intake_concurrency=5,
-                                              queue_size=7))
+    tuned = settings.model_copy(update={"app": AppSettings(concurrency=3, intake_concurrency=5,
+                                                           queue_size=7)})
     demo = app.build_app(tuned)
     limits = {fn.api_name: fn.concurrency_limit for fn in demo.fns.values() if fn.api_name}
     assert limits["ask"] == 3
@@ -166,7 +165,7 @@ def test_a_literature_question_gets_an_answer_with_references_and_linked_sources
 def test_the_literature_chat_streams_only_checked_text(models, settings):
     from assistant.citations import split_answer
 
-    updates = [text for text, _ in literature.reply(models, 2000, LACE_PLANT, [])]
+    updates = [text for text, _ in literature.reply(models, LACE_PLANT, [])]
     assert updates[0] == literature.SEARCHING
     final = updates[-1]
     for partial in updates[1:-1]:
@@ -176,12 +175,12 @@ def test_the_literature_chat_streams_only_checked_text(models, settings):
 
 def test_the_number_of_sources_comes_from_the_settings_panel(models):
     *_, (text, sources) = literature.reply(
-        models, 2000, "How do I replace the carburettor of a lawn mower?", [], k=2)
+        models, "How do I replace the carburettor of a lawn mower?", [], k=2)
     assert sources.count("class='medchat-source'") == 2
 
 
 def test_a_year_range_without_documents_finds_no_sources(models):
-    *_, (_, sources) = literature.reply(models, 2000, LACE_PLANT, [], year_from=1900,
+    *_, (_, sources) = literature.reply(models, LACE_PLANT, [], year_from=1900,
                                         year_to=1901)
     assert "No sources were found" in sources
 

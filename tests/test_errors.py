@@ -221,8 +221,9 @@ def test_a_settings_error_is_one_line_with_status_2(capsys, monkeypatch):
     monkeypatch.setenv("MEDCHAT_RETRIEVAL__TOP_K", "many")
     status, _, err = _medchat(capsys, "index", "info")
     assert status == 2
-    assert err == "medchat: error: setting MEDCHAT_retrieval.top_k: cannot use 'many' " \
-                  "(invalid literal for int() with base 10: 'many')\n"
+    assert err == "medchat: error: setting retrieval.top_k (from MEDCHAT_RETRIEVAL__TOP_K): " \
+                  "cannot use 'many' (Input should be a valid integer, unable to parse string " \
+                  "as an integer)\n"
 
 
 def test_no_index_names_the_command_that_builds_one(tmp_path, capsys, monkeypatch):

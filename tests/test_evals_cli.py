@@ -120,7 +120,8 @@ def test_a_user_error_of_the_system_under_test_exits_2_with_its_message(
     monkeypatch.setenv("MEDCHAT_RETRIEVAL__TOP_K", "many")
     status = cli.main(["retrieval", "--out", str(tmp_path / "run"), "--no-progress"])
     assert status == 2
-    assert "setting MEDCHAT_retrieval.top_k: cannot use 'many'" in capsys.readouterr().err
+    assert "setting retrieval.top_k (from MEDCHAT_RETRIEVAL__TOP_K): cannot use 'many'" \
+        in capsys.readouterr().err
 
 
 def test_a_bug_is_not_disguised_as_a_user_error(tmp_path, monkeypatch):

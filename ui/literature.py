@@ -37,18 +37,16 @@ def text_of(content: object) -> str:
     return ""
 
 
-def question_problem(message: str, max_chars: int) -> str | None:
+def question_problem(message: str) -> str | None:
     """Why a question cannot be asked (empty, too long, undecodable), or None: the search's own
-    check, run before any model is needed."""
+    check (and its one length limit, retrieval.query.MAX_QUERY_CHARS), run before any model is
+    needed."""
     if not " ".join((message or "").split()):
         return f"Type a question about the medical literature, {EXAMPLE}"
     try:
-        text = check_query(message)
+        check_query(message)
     except QueryError as exc:
         return sentence(str(exc))
-    if len(text) > max_chars:
-        return (f"Your question is {len(text)} characters long; please keep it under "
-                f"{max_chars} (ask about one thing at a time).")
     return None
 
 
@@ -149,13 +147,13 @@ def source_item(number: int, p: Passage, claims: Sequence[str]) -> str:
 
 
 def reply(
-    models: Models, max_chars: int, message: str, history: list[dict], k: float = 5,
+    models: Models, message: str, history: list[dict], k: float = 5,
     mode: str = "hybrid", year_from: float | None = None, year_to: float | None = None,
     rerank: bool = False,
 ) -> Iterator[tuple[str, str]]:
     """Stream one answer: (chat text, sources panel). Checked sentences only; the last update
     is the final answer with its references (a late contradiction may remove a sentence)."""
-    problem = question_problem(message, max_chars) or year_problem(year_from, year_to)
+    problem = question_problem(message) or year_problem(year_from, year_to)
     if problem:
         yield problem, NO_SOURCES
         return
@@ -179,14 +177,12 @@ def reply(
 def literature_tab(models: Models, concurrency: int) -> gr.ChatInterface:
     """The tab's chat (gr.ChatInterface keeps the conversation) with settings and sources."""
     settings = models.settings
-    max_chars = settings.app.max_message_chars
 
     def respond(message, history, k, mode, year_from, year_to, rerank):
-        yield from reply(models, max_chars, message, history, k, mode, year_from, year_to,
-                         rerank)
+        yield from reply(models, message, history, k, mode, year_from, year_to, rerank)
 
     def validate(message):
-        problem = question_problem(message, max_chars)
+        problem = question_problem(message)
         return gr.validate(problem is None, problem or "")
 
     r = settings.retrieval

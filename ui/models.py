@@ -86,4 +86,5 @@ class Models:
             return base
         reranker = self._loaded_reranker() if rerank else None
         retriever = Retriever(base.retriever.index, base.retriever.embedder, retrieval, reranker)
-        return Assistant(retriever, base.generator, replace(self.settings, retrieval=retrieval))
+        return Assistant(retriever, base.generator,
+                         self.settings.model_copy(update={"retrieval": retrieval}))

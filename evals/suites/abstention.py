@@ -125,11 +125,9 @@ def summarise(per_file: dict[str, list[dict]], settings: dict,
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dataclasses import replace
-
     from assistant.assistant import distinct_documents
     from assistant.relevance import assess
-    from assistant.settings import load_settings
+    from assistant.settings import command_line, load_settings
     from retrieval.retriever import Retriever
 
     p = argparse.ArgumentParser(prog="python -m evals.suites.abstention", description=__doc__,
@@ -149,10 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.questions:
         p.error("give --questions FILE... (or --records FILE)")
-    settings = load_settings(None)
+    settings = load_settings(None, overrides=command_line({"reranker": args.reranker}))
     retrieval = settings.retrieval
-    if args.reranker is not None:
-        retrieval = replace(retrieval, reranker=args.reranker)
     retriever = Retriever.load(settings.index_dir, retrieval, settings.chunking,
                                model_cache=settings.model_cache)
     titles = retriever.index.store.titles()
