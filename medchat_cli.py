@@ -246,7 +246,9 @@ def cmd_triage_urgency(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else urgency_training.BANK_DIR.parent / "models" / SHIPPED
     stories = [Path(p) for p in args.stories] if args.stories else None
-    info = urgency_training.train(out, stories, cache_dir=_settings(args).model_cache)
+    settings = urgency_training.UrgencyTrainingSettings(
+        **({"embedder": args.embedder} if args.embedder else {}))
+    info = urgency_training.train(out, stories, settings, cache_dir=_settings(args).model_cache)
     cv = info["cross_validated"]
     print(f"Urgency model saved to {out}: {info['stories']} stories, cross-validated emergency "
           f"recall {cv['cv_emergency_recall']:.3f}, false emergencies "
@@ -505,6 +507,8 @@ def parser() -> argparse.ArgumentParser:
                                        "assistant/triage/models/medchat-triage-urgency)")
     urgency.add_argument("--stories", nargs="+", metavar="FILE",
                          help="labelled story JSONL files (default: assistant/triage/story_bank)")
+    urgency.add_argument("--embedder", help="sentence embedder the stories are read with (a "
+                         "packaged name, a Hugging Face id or a folder; default all-mpnet-base-v2)")
     urgency.set_defaults(func=cmd_triage_urgency)
 
     rr = sub.add_parser("reranker", help="train a reranker on question files with known answers")

@@ -45,16 +45,17 @@ def bank_stories(parts: list[str] | None = None) -> list[dict]:
 
 
 class CachedEmbedder:
-    """The packaged MiniLM with a text -> vector cache on disk (re-runs skip the encoder)."""
+    """The urgency model's embedder with a text -> vector cache on disk (re-runs skip it)."""
 
-    def __init__(self, name: str = "all-MiniLM-L6-v2") -> None:
+    def __init__(self, name: str) -> None:
         from retrieval.embedder import Embedder
 
         self.inner = Embedder(name, "cpu")
         self.dim = self.inner.dim
+        self.cache = CACHE.with_name(f"{CACHE.stem}-{name.replace('/', '_')}.npz")
         self.store: dict[str, np.ndarray] = {}
-        if CACHE.is_file():
-            data = np.load(CACHE)
+        if self.cache.is_file():
+            data = np.load(self.cache)
             self.store = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
         self.dirty = False
 
@@ -74,7 +75,8 @@ class CachedEmbedder:
     def save(self) -> None:
         if self.dirty:
             keys = list(self.store)
-            np.savez(CACHE, keys=np.array(keys), vectors=np.stack([self.store[k] for k in keys]))
+            np.savez(self.cache, keys=np.array(keys),
+                     vectors=np.stack([self.store[k] for k in keys]))
             self.dirty = False
 
 
@@ -249,12 +251,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dev", action="store_true", help="dev batch A + dev vignettes")
     parser.add_argument("--details", action="store_true", help="one line per wrong answer")
     parser.add_argument("--show-text", action="store_true", help="print story texts too")
+    parser.add_argument("--stories", nargs="*", default=[], type=Path,
+                        help="also attribute these story files (development sets only: reading "
+                             "a test set's errors spends it)")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(1)
-    embedder = CachedEmbedder()
-    everything = not (args.bank or args.dev)
+    info = json.loads((ROOT / "assistant/triage/models/medchat-triage-urgency/model.json")
+                      .read_text())
+    embedder = CachedEmbedder(info["embedder"])
+    everything = not (args.bank or args.dev or args.stories)
     try:
         if args.dev or everything:
             model = shipped(embedder)
@@ -265,6 +272,12 @@ def main(argv: list[str] | None = None) -> None:
                 if args.details:
                     details(rows, {s["id"]: s["text"] for s in stories} if args.show_text
                             else None)
+        for path in args.stories:
+            stories, model = read_jsonl(path), shipped(embedder)
+            rows = [attribute(s, model) for s in stories]
+            summary(path.name, rows)
+            if args.details:
+                details(rows, {s["id"]: s["text"] for s in stories} if args.show_text else None)
         if args.bank or everything:
             stories = bank_stories()
             for i, s in enumerate(stories):

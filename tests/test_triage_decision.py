@@ -97,11 +97,17 @@ def test_a_sudden_severe_onset_outweighs_a_self_care_signal():
 
 @pytest.mark.parametrize(
     "text",
-    ["I'm 80 and have a runny nose", "I have diabetes and a sore throat",
-     "I'm on chemotherapy and have a sore throat", "she lives in a care home and has a cold"],
+    ["I'm 80 and have a runny nose", "I'm on chemotherapy and have a sore throat",
+     "she lives in a care home and has a cold", "I'm diabetic and just feel unwell and off"],
 )
 def test_high_risk_context_rules_out_self_care(text):
     assert assess(text).level != "self-care"
+
+
+def test_diabetes_does_not_rule_out_self_care_for_a_recognised_minor_complaint():
+    # issue 17: diabetes is a concern with atypical (unexplained) symptoms, not with a cold
+    assert assess("I have diabetes and a sore throat and runny nose since yesterday"
+                  ).level == "self-care"
 
 
 def test_a_story_about_a_baby_that_no_rule_explains_is_urgent():

@@ -257,6 +257,11 @@ def test_once_before_a_subject_means_when_and_is_current():
     assert present("I had a seizure once I stood up") == {"seizure"}
 
 
+def test_once_in_the_present_perfect_counts_times_in_this_illness():
+    assert present("he has had a seizure once") == {"seizure"}
+    assert present("she's been sweating once or twice today") == {"sweating"}
+
+
 def test_previously_well_is_not_a_past_cue():
     assert present("a previously healthy boy has a fever") == {"fever"}
 

@@ -78,6 +78,12 @@ def test_a_denied_complaint_starts_no_protocol():
     assert "chest" not in detect_families("no chest pain, just a sore throat")
 
 
+def test_breathing_said_to_be_normal_starts_no_breathing_protocol():
+    # the answer to a screen ("breathing totally normal") is reassurance, not a complaint
+    assert "breathing" not in detect_families("no swelling on her lips, breathing totally normal")
+    assert "breathing" in detect_families("my breathing is totally wrong since this morning")
+
+
 def test_families_keep_the_order_the_patient_mentioned_them():
     assert detect_families("I'm short of breath and my chest hurts") == ("breathing", "chest")
 

@@ -8,6 +8,9 @@ from assistant.triage import assess, default_rulebook, evaluate
 from assistant.triage.red_flags import parse_rulebook
 
 EMERGENCY_PHRASINGS = {
+    "indigestion_with_heart_attack_signs": [
+        "my indigestion is bad tonight and ive come out in a sweat, ache going into my jaw",
+    ],
     "chest_pain_with_warning_features": [
         "I have crushing chest pain and I'm sweating",
         "pain in my chest going down my left arm",
@@ -91,6 +94,89 @@ EMERGENCY_PHRASINGS = {
     "harm_to_others": ["im hearing voices telling me to hurt my son"],
     "new_diabetes_with_ketoacidosis": [
         "she is always thirsty and now her breath smells of nail varnish"
+    ],
+    # issue 17, second pass (tests/test_triage_lay_signs.py also checks a look-alike of each)
+    "alcohol_withdrawal_hallucinations": [
+        "my husband quit the booze three days ago and now he's seeing spiders on the ceiling",
+    ],
+    "priapism": [
+        "my erection still hasn't gone down after three hours and it really hurts",
+    ],
+    "leg_short_and_turned_out": [
+        "grandma slipped in the hall and her leg is turned outwards and looks shorter",
+    ],
+    "adrenaline_auto_injector_used": [
+        "he's allergic to eggs, I've just used his epipen on him",
+    ],
+    "feeling_of_dying_with_infection": [
+        "temp of 39 and honestly I feel like I am going to die",
+    ],
+    "carbon_monoxide_signs": [
+        "all of us at home get headaches that clear up once we are outside, and the gas fire "
+        "is old",
+    ],
+    "wound_pain_out_of_proportion": [
+        "scratched my arm on a thorn and the pain is much worse than it looks",
+    ],
+    "painful_red_eye_with_halos": [
+        "my left eye is killing me and i keep seeing coloured rings round the street lights",
+    ],
+    "chest_pain_at_rest_or_after_stents": [
+        "pressure on my chest came on while I was resting and hasn't eased for half an hour",
+    ],
+    "heat_stroke_signs": [
+        "he has been in the sun all day, he's red hot and has stopped sweating",
+    ],
+    "breathing_or_drowsy_after_submersion": [
+        "my son nearly drowned at the pool and now he's breathing fast",
+    ],
+    "back_pain_leg_weakness_with_cancer": [
+        "I had breast cancer in the past and now have back pain and my legs are getting numb",
+    ],
+    "postnatal_psychosis_signs": [
+        "since the baby came my partner is convinced people are spying on her",
+    ],
+    "redcurrant_jelly_stool": [
+        "his nappy had poo in it that looked like red jam",
+    ],
+    "green_vomit_child": [
+        "my 4 month old keeps bringing up green bile",
+    ],
+    "vomiting_on_steroids": [
+        "i take hydrocortisone for addison's and cannot stop being sick",
+    ],
+    "sickle_cell_warning_signs": [
+        "my daughter has sickle cell and her temperature is 38.5",
+    ],
+    "collapse_during_exercise": [
+        "my daughter fainted during netball with no warning",
+    ],
+    "kidney_pain_with_fever": [
+        "pain going from my side down to my groin and a temperature of 38.9",
+    ],
+    "atypical_heart_attack_signs": [
+        "no chest pain but my jaw aches and i have gone clammy",
+    ],
+    "sudden_tummy_or_back_pain_with_shock": [
+        "sudden agonising pain in his back going into his belly and he has gone grey",
+    ],
+    "torso_injury_with_shock": [
+        "got kicked in the ribs at rugby and now i feel faint and clammy",
+    ],
+    "breathing_problem_after_choking": [
+        "he choked on a peanut at lunch and now he's wheezing",
+    ],
+    "pleuritic_pain_with_breathlessness": [
+        "sharp pain in my side when i breathe in and i'm short of breath",
+    ],
+    "new_diabetes_signs_with_vomiting": [
+        "my son is weeing all the time, always thirsty, and now he is vomiting",
+    ],
+    "testicle_pain_with_vomiting": [
+        "my lad has terrible pain in his balls and has thrown up",
+    ],
+    "sudden_severe_abdominal_pain": [
+        "sudden excruciating pain in my belly",
     ],
 }
 

@@ -24,10 +24,10 @@ from assistant.triage.urgency_training import (
 
 
 @pytest.fixture(scope="module")
-def urgency(embedder):
+def urgency(settings):
     from assistant.triage.urgency import shipped_folder
 
-    return UrgencyModel(shipped_folder("medchat-triage-urgency"), embedder=embedder)
+    return UrgencyModel(shipped_folder("medchat-triage-urgency"), cache_dir=settings.model_cache)
 
 
 def test_a_short_text_is_read_whole():
@@ -74,9 +74,18 @@ PIPELINE_VIEWS = [RuleView(False, False), RuleView(False, False), RuleView(True,
 
 
 def test_the_emergency_bar_is_the_highest_that_keeps_the_whole_triages_recall():
-    t = choose_thresholds(PIPELINE_P, PIPELINE_Y, UrgencyTrainingSettings(pipeline_recall=1.0),
+    t = choose_thresholds(PIPELINE_P, PIPELINE_Y,
+                          UrgencyTrainingSettings(pipeline_recall=1.0, target_recall=0.0),
                           PIPELINE_VIEWS)
     assert t.emergency == 0.7  # with the rules' catch, the story model need reach only 0.7
+
+
+def test_the_model_alone_still_keeps_its_target_recall_whatever_the_rules_catch():
+    # rules written from the training stories catch more of them than of new text
+    t = choose_thresholds(PIPELINE_P, PIPELINE_Y,
+                          UrgencyTrainingSettings(pipeline_recall=1.0, target_recall=1.0),
+                          PIPELINE_VIEWS)
+    assert t.emergency == 0.3  # all three emergencies reach the bar on the model's reading alone
 
 
 def test_self_care_is_accepted_only_well_above_any_emergency_at_the_gate():
@@ -127,3 +136,19 @@ def test_training_writes_a_model_that_loads_and_scores(tmp_path, embedder):
     assert info["stories"] == 12 and info["classes"] == list(CLASSES)
     model = UrgencyModel(out, embedder=embedder)
     assert 0.0 <= model.scores("a mild cold").self_care <= 1.0
+    assert info["min_words"] == 3  # "a mild cold": the shortest story trained on
+
+
+def test_a_text_shorter_than_any_training_story_is_not_read(urgency):
+    # a first message of a few words is outside what the model learned from; the rules, the
+    # screens and the next turns decide instead
+    assert urgency.min_words > 3
+    assert not urgency.reads("really bad period pain")
+    assert urgency.reads("crushing pain in the middle of my chest for an hour, sweating and sick")
+
+
+def test_a_short_first_message_keeps_the_rules_level_not_a_whole_story_emergency(urgency):
+    from assistant.triage import assess
+
+    result = assess("really bad period pain", urgency=urgency)
+    assert "whole_story_emergency" not in result.red_flags and result.level != "emergency"

@@ -47,6 +47,10 @@ HIGH_RISK_CONDITIONS = frozenset({"weakened immune system", "diabetes"})
 # Insulin or metformin mean diabetes; a blood thinner turns a small bleed into a risk.
 HIGH_RISK_MEDICINES = frozenset({"insulin", "metformin", "warfarin", "apixaban", "rivaroxaban",
                                  "edoxaban", "dabigatran", "blood thinner"})
+# Diabetes is a concern when the symptoms are unexplained (atypical presentations), not when a
+# rule recognised a common minor complaint (a cold: self-care with the sick-day rules). Insulin
+# stays a concern: an illness can unsettle its doses (NHS 'Sick day rules').
+DIABETES = frozenset({"diabetes", "metformin"})
 
 NO_SIGNAL_REASON = (
     "No specific warning signs were found, but there is not enough information to recommend "
@@ -108,10 +112,12 @@ def context_for(state: IntakeState) -> Context:
     )
 
 
-def _high_risk(state: IntakeState, text: str) -> bool:
+def _high_risk(state: IntakeState, text: str, explained: bool = False) -> bool:
+    """Context in which self-care is not advised on its own; with `explained` (a rule
+    recognised the complaint as a minor one) diabetes alone is not such a context."""
     age = state.age_years
-    conditions = set(state.chronic_conditions or ())
-    medicines = set(state.medicines or ())
+    conditions = set(state.chronic_conditions or ()) - (DIABETES if explained else set())
+    medicines = set(state.medicines or ()) - (DIABETES if explained else set())
     return bool(
         (age is not None and (age < INFANT_AGE_YEARS or age >= OLD_AGE_YEARS))
         or facts.frail(text)
@@ -127,12 +133,14 @@ def _baby(state: IntakeState, text: str) -> bool:
     return bool(state.is_child) and facts.mentions_baby(text)
 
 
-def _self_care_concerns(state: IntakeState, text: str) -> list[tuple[str, str]]:
-    """Why a self-care answer would be unsafe here, as (level, reason) pairs."""
+def _self_care_concerns(state: IntakeState, text: str, explained: bool = False
+                        ) -> list[tuple[str, str]]:
+    """Why a self-care answer would be unsafe here, as (level, reason) pairs; `explained`: a
+    self-care rule recognised the complaint."""
     concerns = []
     if facts.is_severe(state.severity) and state.onset == "sudden":
         concerns.append(("urgent", SUDDEN_SEVERE_REASON))
-    if _high_risk(state, text):
+    if _high_risk(state, text, explained):
         concerns.append(("routine", HIGH_RISK_REASON))
     return concerns
 
@@ -169,7 +177,7 @@ def decide_from_rules(hits: list[RuleHit], state: IntakeState, text: str = "") -
     if rank(level) < rank("urgent") and uncovered:
         return TriageResult("urgent", [f.reason for f in uncovered], red_flags, confident=False)
     if level == "self-care":
-        concerns = _self_care_concerns(state, text)
+        concerns = _self_care_concerns(state, text, explained=True)
         if concerns:
             level = most_urgent(*(c for c, _ in concerns))
             found = [r for c, r in concerns if c == level]
@@ -216,6 +224,8 @@ def story_opinion(text: str, urgency: object | None) -> object | None:
     if urgency is None:
         return None
     try:
+        if not getattr(urgency, "reads", lambda _text: True)(text):
+            return None  # too short for a whole-story reading; the next turns will tell more
         return urgency.scores(text)
     except Exception as exc:  # a failing model must never block triage
         log.warning("triage urgency model unavailable (%s); using rules only",

@@ -252,6 +252,8 @@ _PAST_TIME = re.compile(
     r"days?|weeks?|months?|year|night|morning|while|fortnight)\b))\b"
 )
 _PAST_ONCE = re.compile(r"\bonce\b(?! (?:i|he|she|it|you|we|they|my|his|her)\b)")
+# "has vomited once", "he's been sick once": a count of times in the current illness, not a past
+_PERFECT = re.compile(r"(?:\b(?:has|have)|'(?:s|ve))\s+(?:\w+\s+)?(?:been|had|\w+ed)\b")
 _PAST_BEFORE = re.compile(
     r"\b(?:(?:past |previous |prior |known |long |old )*(?:medical )?history of|pmh|h/o|hx of|"
     r"previous(?:ly)?(?! (?:day|night|evening|morning|afternoon|hour|week|well|healthy|fit|"
@@ -375,11 +377,12 @@ def _cues(clause: str, terms: Sequence[tuple[int, int]]) -> list[_Cue]:
         (_PAST_BEFORE, PAST, 5, True, False, _PAST_BREAK),
         (_PAST_TIME, PAST, 5, True, False, _PAST_BREAK),
         (_PAST_TIME, PAST, 4, False, True, _PAST_AFTER_BREAK),
-        (_PAST_ONCE, PAST, 3, False, True, _PAST_AFTER_BREAK),
         (_RELATIVE_HISTORY, OTHER_PERSON, 3, True, False, _SCOPE_BREAK),
         (_RELATIVE_AFTER, OTHER_PERSON, 4, False, True, _PAST_AFTER_BREAK),
         (_RELATIVE_SELF_HARM, OTHER_PERSON, 1, True, False, _SCOPE_BREAK),
-    ) + (() if recent else (
+    ) + (() if _PERFECT.search(clause) else (
+        (_PAST_ONCE, PAST, 3, False, True, _PAST_AFTER_BREAK),
+    )) + (() if recent else (
         (_RELATIVE_HAD, OTHER_PERSON, 3, True, False, _SCOPE_BREAK),
         (_RELATIVE_POSSESSIVE, OTHER_PERSON, 1, True, False, _SCOPE_BREAK),
     ))

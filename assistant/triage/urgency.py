@@ -114,6 +114,15 @@ class UrgencyModel:
             )
         return cls(folder, cache_dir=cache_dir)
 
+    @property
+    def min_words(self) -> int:
+        """The shortest story it was trained on: below this a text is outside what it has read
+        (a first message such as "really bad period pain"), and its opinion is not used."""
+        return int(self.info.get("min_words", 0))
+
+    def reads(self, text: str) -> bool:
+        return len(text.split()) >= self.min_words
+
     def scores(self, text: str) -> UrgencyScores:
         rows = probabilities(self.embedder.encode(windows(text)), self.weights, self.bias)
         return combine(rows)
