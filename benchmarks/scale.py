@@ -5,10 +5,13 @@ in two levels (1,024 topics, 65,536 sub-topics; query-to-neighbour cosines calib
 shipped MiniLM embeddings of the built-in corpus), so recall against exact search means
 something. Rows are generated in fixed-seed chunks into one float32 file, so every size is a
 prefix of the largest. Each (size, index) runs in its own subprocess so that its peak RSS is its
-own. Queries run on one thread: QPS is per core.
+own. Queries run on one thread: QPS is per core. Compressed indexes (PQ, SQ) are also measured
+through medchat's DenseIndex with exact re-scoring from a float16 copy of the rows (recall@10 and
+QPS per re-scoring factor); `--stream N` measures the memory of medchat's streaming build.
 
     nice -n 19 .venv/bin/python benchmarks/scale.py --out /tmp/scale_run            # full
     .venv/bin/python benchmarks/scale.py --tiny --out /tmp/scale_tiny              # seconds
+    nice -n 19 .venv/bin/python benchmarks/scale.py --sizes --bm25 --stream 1000000  # memory
 
 Writes scale.json and scale.md under --out.
 """
@@ -32,6 +35,7 @@ CHUNK = 100_000
 TOPICS, SUBTOPICS = 1024, 65_536
 TOPIC_SPREAD, POINT_SPREAD = 0.8, 0.5
 NPROBES = (8, 16, 32, 64, 128)
+RESCORES = (2, 5, 10)  # exact re-scoring of the top k x factor candidates (lossy codes only)
 K = 10
 
 
@@ -67,6 +71,22 @@ def ensure_vectors(path: Path, n: int, dim: int = DIM) -> None:
         fh.truncate()
         for c in range(start_chunk, math.ceil(n / CHUNK)):
             fh.write(synthetic_chunk(subtopics, CHUNK, 1000 + c).tobytes())
+
+
+def ensure_exact(vectors: Path, n: int, dim: int = DIM) -> Path:
+    """The float16 .npy copy of the first n rows (what an index keeps for re-scoring)."""
+    path = vectors.with_name(f"exact-{n}.f16.npy")
+    if path.exists():
+        return path
+    tmp = path.with_suffix(".tmp.npy")
+    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16, shape=(n, dim))
+    for start in range(0, n, CHUNK):
+        stop = min(n, start + CHUNK)
+        out[start:stop] = read_rows(vectors, start, stop, dim)
+    out.flush()
+    del out
+    os.replace(tmp, path)
+    return path
 
 
 def read_rows(path: Path, start: int, stop: int, dim: int = DIM) -> np.ndarray:
@@ -167,8 +187,10 @@ def _ivf(kind: str, nlist: int, centroids: np.ndarray, path: Path, n: int):
 
 
 def run_dense(path: Path, n: int, kinds: list[str], truth: np.ndarray, nq: int,
-              nlist: int = 0) -> list[dict]:
-    """Build each index kind over the first n rows and measure it (one thread)."""
+              nlist: int = 0, exact: Path | None = None,
+              nprobes: tuple[int, ...] = NPROBES) -> list[dict]:
+    """Build each index kind over the first n rows and measure it (one thread); lossy kinds
+    also through medchat's DenseIndex with and without exact re-scoring from `exact`."""
     import faiss
 
     faiss.omp_set_num_threads(1)
@@ -195,7 +217,7 @@ def run_dense(path: Path, n: int, kinds: list[str], truth: np.ndarray, nq: int,
                "fine_train_cpu_s": train[1], "index_bytes": size,
                "bytes_per_vector": round(size / n, 1), "peak_rss_mb": round(_peak_rss_mb()),
                "settings": []}
-        probes = [None] if kind == "Flat" else [p for p in NPROBES if p <= nlist]
+        probes = [None] if kind == "Flat" else [p for p in nprobes if p <= nlist]
         for nprobe in probes:
             if nprobe:
                 faiss.extract_index_ivf(index).nprobe = nprobe
@@ -209,10 +231,75 @@ def run_dense(path: Path, n: int, kinds: list[str], truth: np.ndarray, nq: int,
                 "qps_batch1_wall": round(b1[0], 1), "qps_batch1_cpu": round(b1[1], 1),
                 "qps_batch64_wall": round(b64[0], 1), "qps_batch64_cpu": round(b64[1], 1),
             })
+        if exact is not None and kind != "Flat":
+            row["rescored"] = rescoring(index, factory, n, exact, q, truth, probes)
         out.append(row)
         print(json.dumps(row), flush=True)
         del index
     return out
+
+
+def rescoring(index, factory: str, n: int, exact: Path, q: np.ndarray, truth: np.ndarray,
+              probes: list[int]) -> list[dict]:
+    """recall@10 and QPS of medchat's DenseIndex over this index: codes alone (factor 0), and
+    the top 10 x factor candidates re-scored against the memory-mapped float16 vectors."""
+    from retrieval.dense import DenseIndex
+    from retrieval.exact_vectors import ExactVectors
+
+    vectors = np.load(exact, mmap_mode="r")[:n]
+    dense = DenseIndex(index, np.arange(n), factory, ExactVectors([vectors]))
+    rows = []
+    for nprobe in probes:
+        dense.set_nprobe(nprobe)
+        for factor in (0, *RESCORES):
+            dense.rescore = factor
+            _, found = dense.search(q, K)
+            b1 = qps(dense, q[: min(len(q), 50 if n <= 1_000_000 else 20)], 1, K)
+            b64 = qps(dense, q, 64, K)
+            rows.append({"nprobe": nprobe, "rescore": factor,
+                         "recall@10": round(recall(found, truth), 4),
+                         "qps_batch1_wall": round(b1[0], 1), "qps_batch1_cpu": round(b1[1], 1),
+                         "qps_batch64_wall": round(b64[0], 1),
+                         "qps_batch64_cpu": round(b64[1], 1)})
+            print(json.dumps({"n": n, "factory": factory, **rows[-1]}), flush=True)
+    return rows
+
+
+def run_stream(exact: Path, n: int, factory: str) -> dict:
+    """medchat's streaming dense build (DenseIndex.build over the memory-mapped float16 file):
+    CPU time and the peak of anonymous memory (the file's pages are page cache, not counted),
+    sampled every 50 ms, against the n x dim x 4 bytes of all vectors as float32."""
+    import threading
+
+    import faiss
+
+    from retrieval.dense import DenseIndex
+
+    faiss.omp_set_num_threads(1)
+    peak, done = [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            status = Path("/proc/self/status").read_text()
+            anon = int(next(x for x in status.splitlines() if x.startswith("RssAnon")).split()[1])
+            peak[0] = max(peak[0], anon)
+
+    vectors = np.load(exact, mmap_mode="r")[:n]
+    base = int(next(x for x in Path("/proc/self/status").read_text().splitlines()
+                    if x.startswith("RssAnon")).split()[1])
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    t = _clock()
+    dense = DenseIndex.build(vectors, np.arange(n), factory)
+    took = _since(t)
+    done.set()
+    watcher.join()
+    row = {"n": n, "factory": factory, "build_wall_s": took[0], "build_cpu_s": took[1],
+           "peak_anon_mb_above_start": round((peak[0] - base) / 1024),
+           "float32_all_vectors_mb": round(n * vectors.shape[1] * 4 / 2**20),
+           "ntotal": dense.index.ntotal}
+    print(json.dumps(row), flush=True)
+    return row
 
 
 def _token_pool(limit: int) -> tuple[dict[str, int], np.ndarray, np.ndarray, list[list[str]]]:
@@ -301,8 +388,26 @@ def markdown(result: dict) -> str:
                 f" | {row['peak_rss_mb']} | {s['nprobe'] or '-'} | {s['recall@10']}"
                 f" | {s['recall10@50']} | {s['qps_batch1_cpu']} ({s['qps_batch1_wall']})"
                 f" | {s['qps_batch64_cpu']} ({s['qps_batch64_wall']}) |")
-    lines += ["", "Exact search (streamed from disk, batch 200): " + ", ".join(
-        f"{n:,}: {s:.1f} s" for n, s in result["exact_s"].items()), ""]
+    rescored = [(row, r) for row in result["dense"] for r in row.get("rescored", [])]
+    if rescored:
+        lines += ["", "## Exact re-scoring (medchat's DenseIndex, float16 vectors memory-mapped)",
+                  "", "rescore 0: the codes' own order; f: the top 10 x f candidates re-scored.",
+                  "", "| n | index | nprobe | rescore | recall@10 | QPS b1 CPU (wall) "
+                  "| QPS b64 CPU (wall) |", "|" + "---|" * 7]
+        for row, r in rescored:
+            lines.append(
+                f"| {row['n']:,} | {row['factory']} | {r['nprobe']} | {r['rescore']}"
+                f" | {r['recall@10']} | {r['qps_batch1_cpu']} ({r['qps_batch1_wall']})"
+                f" | {r['qps_batch64_cpu']} ({r['qps_batch64_wall']}) |")
+    lines += ["", "Exact search (streamed from disk, batch 200): " + (", ".join(
+        f"{n:,}: {s:.1f} s" for n, s in result["exact_s"].items()) or "reused"), ""]
+    if result.get("stream"):
+        st = result["stream"]
+        lines += ["## Streaming build (DenseIndex.build over the memory-mapped float16 file)", "",
+                  f"{st['n']:,} vectors, {st['factory']}: {st['build_cpu_s']} CPU s "
+                  f"({st['build_wall_s']} wall); peak anonymous memory "
+                  f"{st['peak_anon_mb_above_start']} MB above the start, against "
+                  f"{st['float32_all_vectors_mb']} MB for all vectors as float32.", ""]
     if result["bm25"]:
         lines += ["## BM25 (bm25s, synthetic passages with real token frequencies)", "",
                   "| n | index s | disk MB | MB per 1M | query ms (mmap, k=50) | RSS after MB |",
@@ -317,12 +422,16 @@ def markdown(result: dict) -> str:
 
 
 def _child(args: argparse.Namespace) -> None:
+    if args.child == "stream":
+        print("RESULT " + json.dumps(run_stream(Path(args.exact), args.n, args.kinds)))
+        return
     if args.child == "bm25":
         print("RESULT " + json.dumps(run_bm25(args.n, Path(args.workdir))))
         return
     truth = np.load(args.truth)
     rows = run_dense(Path(args.vectors), args.n, args.kinds.split(","), truth, len(truth),
-                     args.nlist)
+                     args.nlist, Path(args.exact) if args.exact else None,
+                     tuple(args.nprobes))
     print("RESULT " + json.dumps(rows))
 
 
@@ -340,7 +449,7 @@ def _spawn(extra: list[str]):
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 5_000_000])
+    p.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000, 5_000_000])
     p.add_argument("--kinds", default="PQ48np,PQ96np,SQ8", help="IVF fine codes (np: no "
                    "polysemous training, which takes minutes and is not used at search)")
     p.add_argument("--big", type=int, default=2_000_000, help="from this n on, only --big-kinds")
@@ -349,13 +458,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bm25", type=int, nargs="*", default=[200_000, 500_000])
     p.add_argument("--queries", type=int, default=200)
     p.add_argument("--nlist", type=int, default=0, help="inverted lists (0: about sqrt(n))")
+    p.add_argument("--nprobes", type=int, nargs="+", default=list(NPROBES))
     p.add_argument("--workdir", default="/tmp/medchat_scale", help="vector file and BM25 indexes")
     p.add_argument("--out", default="/tmp/medchat_scale/results")
     p.add_argument("--tiny", action="store_true", help="20k vectors, 20k passages: a smoke run")
-    p.add_argument("--child", choices=["dense", "bm25"], help=argparse.SUPPRESS)
+    p.add_argument("--stream", type=int, default=0, metavar="N",
+                   help="also measure medchat's streaming build of N vectors (memory)")
+    p.add_argument("--stream-factory", default="IVF1024,PQ96")
+    p.add_argument("--child", choices=["dense", "bm25", "stream"], help=argparse.SUPPRESS)
     p.add_argument("--n", type=int, help=argparse.SUPPRESS)
     p.add_argument("--vectors", help=argparse.SUPPRESS)
     p.add_argument("--truth", help=argparse.SUPPRESS)
+    p.add_argument("--exact", help=argparse.SUPPRESS)
+    p.add_argument("--no-rescore", action="store_true", help="skip the exact re-scoring runs")
     args = p.parse_args(argv)
     if args.child:
         _child(args)
@@ -366,24 +481,34 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     vectors = work / "vectors.f32"
-    ensure_vectors(vectors, max(args.sizes))
+    ensure_vectors(vectors, max([*args.sizes, args.stream]))
     result = {"command": " ".join([Path(sys.executable).name, *sys.argv]),
               "load_start": os.getloadavg()[0], "dense": [], "bm25": [], "exact_s": {}}
     q = queries(args.queries)
+    biggest = max([*args.sizes, args.stream])
+    exact = None if args.no_rescore or not args.sizes else ensure_exact(vectors, biggest)
     for n in sorted(args.sizes):
-        truth, took = exact_topk(vectors, n, q, 50)
-        result["exact_s"][n] = round(took, 2)
-        print(f"exact top-50 of {len(q)} queries over {n:,}: {took:.1f} s", flush=True)
-        truth_path = work / f"truth-{n}.npy"
-        np.save(truth_path, truth[:, :K])
+        truth_path = work / f"truth-{n}-{len(q)}.npy"
+        if not truth_path.exists():  # exact search over 5M rows takes minutes: done once
+            truth, took = exact_topk(vectors, n, q, K)
+            result["exact_s"][n] = round(took, 2)
+            print(f"exact top-{K} of {len(q)} queries over {n:,}: {took:.1f} s", flush=True)
+            np.save(truth_path, truth)
         ivf = args.kinds.split(",") if n < args.big else args.big_kinds.split(",")
         groups = ([["Flat"]] if n <= args.flat_max else []) + [ivf]
         for kinds in groups:  # a child per group: Flat's peak RSS is its own
             rows = _spawn(["--child", "dense", "--n", str(n), "--kinds", ",".join(kinds),
                            "--nlist", str(args.nlist),
-                           "--vectors", str(vectors), "--truth", str(truth_path)])
+                           "--nprobes", *map(str, args.nprobes),
+                           "--vectors", str(vectors), "--truth", str(truth_path),
+                           *(["--exact", str(exact)] if exact else [])])
             result["dense"] += rows or []
             _write(result, out)
+    if args.stream:
+        path = ensure_exact(vectors, biggest)
+        result["stream"] = _spawn(["--child", "stream", "--n", str(args.stream),
+                                   "--kinds", args.stream_factory, "--exact", str(path)])
+        _write(result, out)
     for n in args.bm25:
         row = _spawn(["--child", "bm25", "--n", str(n), "--workdir", str(work)])
         if row:

@@ -4,6 +4,7 @@ Layout of an index folder::
 
     CURRENT            name of the live version (replaced atomically)
     v-<time>-<pid>/    passages.sqlite, dense.faiss, dense_*.npy, bm25/, bm25_*.npy, manifest.json
+                       (dense_vectors-*.npy: float16 vectors for exact re-scoring, PQ/SQ only)
     embeddings.npz     every vector computed for this folder, keyed by text (see embedding_cache)
 
 A build or update writes a new version beside the live one and only then swaps CURRENT, so an
@@ -36,9 +37,11 @@ from corpus.errors import CorpusError, IndexBusyError, IndexMissingError, Medcha
 from corpus.files import write_atomic
 from corpus.records import Document
 from corpus.store import PassageStore
-from retrieval.dense import DenseIndex
+from retrieval.dense import DenseIndex, scaled_nprobe
 from retrieval.embedder import Embedder
 from retrieval.embedding_cache import EmbeddingCache
+from retrieval.exact_vectors import PREFIX as EXACT_PREFIX
+from retrieval.exact_vectors import create_segment, link_segments
 from retrieval.lexical import LexicalIndex
 from retrieval.manifest import IndexMismatchError, Manifest
 from retrieval.settings import RetrievalSettings
@@ -46,6 +49,7 @@ from retrieval.settings import RetrievalSettings
 log = logging.getLogger(__name__)
 
 EMBED_BLOCK = 512
+STREAM_BLOCK = 65_536  # passages looked up / embedded, then written to disk, at a time
 T = TypeVar("T")
 
 
@@ -77,7 +81,9 @@ class Index:
                 f"and manifest ({manifest.passages}) disagree on the passage count; rebuild "
                 "with `medchat index build`"
             )
-        dense.set_nprobe(settings.nprobe)
+        dense.set_nprobe(scaled_nprobe(
+            dense.nlist, settings.nprobe, settings.nprobe_scale))
+        dense.rescore = settings.rescore
         return cls(folder, manifest, store, dense, lexical)
 
     def close(self) -> None:
@@ -153,18 +159,36 @@ def _now() -> str:
 
 
 def _embed(
-    texts: list[str], embedder: Embedder, cache: EmbeddingCache, progress: bool
-) -> np.ndarray:
+    texts: list[str], embedder: Embedder, cache: EmbeddingCache, bar: tqdm | None = None
+) -> tuple[np.ndarray, int]:
+    """float32 vectors of the texts (from the cache, else computed) and how many were computed;
+    `bar` advances by each computed block."""
     vectors, missing = cache.lookup(texts)
-    if missing:
-        log.info("embedding %d of %d passages (%d cached)", len(missing), len(texts),
-                 len(texts) - len(missing))
-    bar = tqdm(total=len(missing), desc="embedding", unit="passage", disable=not progress)
     for start in range(0, len(missing), EMBED_BLOCK):
         block = missing[start : start + EMBED_BLOCK]
         vectors[block] = embedder.encode([texts[i] for i in block])
-        bar.update(len(block))
+        if bar is not None:
+            bar.update(len(block))
+    return vectors, len(missing)
+
+
+def _embed_to_disk(
+    texts: list[str], embedder: Embedder, cache: EmbeddingCache, folder: Path, progress: bool
+) -> np.ndarray:
+    """Every passage's vector, block by block, into a memory-mapped float16 file in `folder`
+    (the index's exact-vector segment): float32 copies of all vectors never exist at once."""
+    vectors = create_segment(folder, len(texts), embedder.dim)
+    bar = tqdm(total=len(texts), desc="vectors", unit="passage", disable=not progress)
+    computed = 0
+    for start in range(0, len(texts), STREAM_BLOCK):
+        block = texts[start : start + STREAM_BLOCK]
+        vectors[start : start + len(block)], done = _embed(block, embedder, cache, bar)
+        bar.update(len(block) - done)  # the cached ones
+        computed += done
+        bar.set_postfix(embedded=computed)
     bar.close()
+    vectors.flush()
+    log.info("embedded %d of %d passages (%d cached)", computed, len(texts), len(texts) - computed)
     return vectors
 
 
@@ -227,7 +251,7 @@ def build_index(
         ids = np.array(store.add(passages), dtype=np.int64)
         texts = [p.text for p in passages]
         cache = _cache_for(index_dir, embedder, embedding_files)
-        vectors = _embed(texts, embedder, cache, progress)
+        vectors = _embed_to_disk(texts, embedder, cache, staging, progress)
         cache.save(index_dir / "embeddings.npz", texts, vectors)
         dense = DenseIndex.build(vectors, ids, settings.index_factory)
         dense.save(staging)
@@ -265,8 +289,11 @@ def update_index(
         raise IndexMismatchError("embedder weights changed since the build; rebuild the index")
     with _building(index_dir) as staging:
         for item in live.iterdir():
+            if item.name.startswith(EXACT_PREFIX):
+                continue
             target = staging / item.name
             (shutil.copytree if item.is_dir() else shutil.copy2)(item, target)
+        link_segments(live, staging)
         store = PassageStore.open(staging / "passages.sqlite", readonly=False)
         replaced = {d.doc_id for d in docs} | set(deleted)
         removed = np.array(store.delete_documents(replaced), dtype=np.int64)
@@ -275,7 +302,10 @@ def update_index(
         dense = DenseIndex.load(staging, old.index_factory)
         dense.remove(removed)
         texts = [p.text for p in passages]
-        vectors = _embed(texts, embedder, _cache_for(index_dir, embedder, ()), progress)
+        bar = tqdm(desc="embedding", unit="passage", disable=not progress)
+        vectors, _ = _embed(texts, embedder, _cache_for(index_dir, embedder, ()), bar)
+        bar.close()
+        vectors = vectors.astype(np.float16).astype(np.float32)  # as a build indexes them
         if len(ids):
             dense.add(vectors, ids)
         dense.save(staging)

@@ -16,7 +16,11 @@ class RetrievalSettings:
         "auto", description='FAISS index-factory string ("Flat", "IVF1024,Flat", '
         '"IVF4096,PQ48"), or "auto": Flat below 200k passages, IVF above, IVF-PQ above 2M '
         "(retrieval.dense.choose_factory)")
-    nprobe: int = Field(32, description="IVF lists searched per query")
+    nprobe: int = Field(32, description="the least number of IVF lists probed per query")
+    nprobe_scale: float = Field(2.0, description="IVF indexes probe max(nprobe, nprobe_scale x "
+                                "sqrt(lists)) lists (measured: docs/scale.md); 0 = always nprobe")
+    rescore: int = Field(4, description="PQ/SQ indexes: re-score the top k x rescore candidates "
+                         "exactly against the float16 vectors kept on disk; 0 = off")
     mode: str = Field("hybrid", description="hybrid (words and meaning), dense (meaning) or "
                       "bm25 (words)")
     top_k: int = Field(5, description="passages given to the generator (at least 1)")
@@ -45,6 +49,9 @@ class RetrievalSettings:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"retrieval mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.nprobe < 1 or self.nprobe_scale < 0 or self.rescore < 0:
+            raise ValueError("retrieval nprobe must be at least 1, nprobe_scale and rescore at "
+                             "least 0")
         if self.top_k < 1 or self.fetch_k < 1:
             raise ValueError("retrieval top_k and fetch_k must be at least 1")
         if not 0.0 <= self.rerank_weight <= 1.0:
