@@ -2,10 +2,11 @@
 
 The rules and the sign detector look for named signs; patients often describe an emergency
 without any one sign a rule knows ("writhing, flank to groin, vomiting"). This model reads the
-whole story: the MiniLM embedding of the text (and of windows of a long text) goes through a
-logistic regression trained on lay stories labelled emergency / non-emergency / self-care
-(`assistant/triage/story_bank/`). The decision uses it only to raise a level, or, with nothing
-of concern found anywhere, to accept self-care (see `decision.py`).
+whole story: the sentence embedding of the text (all-mpnet-base-v2 for the shipped model; also
+of windows of a long text) goes through a logistic regression trained on lay stories labelled
+emergency / non-emergency / self-care (`assistant/triage/story_bank/`). The decision uses it
+only to raise a level, or, with nothing of concern found anywhere, to accept self-care (see
+`decision.py`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 CLASSES: tuple[str, ...] = ("emergency", "non-emergency", "self-care")
 SHIPPED = "medchat-triage-urgency"
-WINDOW_WORDS = 120  # MiniLM reads 256 word pieces; longer transcripts are also read in windows
+WINDOW_WORDS = 120  # well within the embedders' 256-384 word pieces; longer texts also in windows
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 

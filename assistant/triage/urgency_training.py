@@ -284,5 +284,5 @@ story embeddings (packaged weights, sha256-verified before loading), three class
   Figures on never-seen stories are in docs/triage.md.
 - Reproduce: `medchat triage-urgency train --out DIR` (a few minutes on a CPU: every story is
   also triaged by the rules to choose the thresholds).
-- Base model licence: Apache-2.0 (all-MiniLM-L6-v2).
+- Base model licence: Apache-2.0 ({info['embedder']}).
 """
