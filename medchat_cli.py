@@ -315,7 +315,7 @@ def cmd_reranker(args: argparse.Namespace) -> int:
                             "answer_not_retrieved": unusable}
         print(f"{path}: {files[str(path)]}", file=sys.stderr)
     card = {"questions": files, "holdout_fraction": args.holdout, "index": str(settings.index_dir)}
-    rt.train(groups, out, train_settings, settings.model_cache, card=card)
+    rt.train(groups, out, train_settings, settings.model_cache, card=card, resume=args.resume)
     print(f"Reranker saved to {out} ({len(groups)} training groups); held-out questions for "
           f"benchmarking in {out}/held_out-*.jsonl")
     return 0
@@ -528,6 +528,8 @@ def parser() -> argparse.ArgumentParser:
                          "0 = all weights")
     rr.add_argument("--epochs", type=int, default=1)
     rr.add_argument("--seed", type=int, default=0)
+    rr.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in "
+                    "OUT/checkpoints (same questions and options)")
     rr.add_argument("--index-name")
     rr.set_defaults(func=cmd_reranker)
 

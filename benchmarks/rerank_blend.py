@@ -2,12 +2,14 @@
 
     python benchmarks/rerank_blend.py [--out runs/rerank-blend] [--resume] [--corpus DOCS]...
         [--dev KIND=FILE]... [--test KIND=FILE]... [--limit N] [--weight W] [--cost-questions N]
+        [--reranker MODEL]
 
 For every question the first stage (the configured mode, hybrid by default) is run once and the
-shipped reranker scores its top `rerank_top_n` passages once; both are kept in
-`<out>/candidates-<set>.jsonl` (resumable). Every ranking compared is then a pure function of
-those candidates (`retrieval.fusion.blend_reranked`, the function the retriever itself uses), so
-"first stage", "reranker only" (weight 1) and any blend are scored on identical inputs.
+reranker (`--reranker`; the shipped one by default) scores its top `rerank_top_n` passages once;
+both are kept in `<out>/candidates-<set>.jsonl` (resumable). Every ranking compared is then a
+pure function of those candidates (`retrieval.fusion.blend_reranked`, the function the retriever
+itself uses), so "first stage", "reranker only" (weight 1) and any blend are scored on identical
+inputs.
 
 1. dev: sweep the weight 0, 0.05, ..., 1 and keep the one whose worst per-kind gain in nDCG@10
    over the first stage is largest (ties: the larger mean gain, then the smaller weight);
@@ -273,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weight", type=float, help="skip the sweep: blend at this weight")
     parser.add_argument("--dev-only", action="store_true", help="stop after choosing the weight")
     parser.add_argument("--cost-questions", type=int, default=20)
+    parser.add_argument("--reranker", default=RERANKER,
+                        help="reranker to measure (name or folder; default: the shipped one)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -282,12 +286,12 @@ def main(argv: list[str] | None = None) -> int:
 
     seed_everything(args.seed)
     progress = not args.no_progress
-    system = System.load(args.config, None, progress=progress, reranker=RERANKER)
+    system = System.load(args.config, None, progress=progress, reranker=args.reranker)
     corpus = load_corpus(args.corpus) if args.corpus else None
     index_dir, _ = system.index_for(corpus)
     retriever = system.retriever(index_dir)
     args.out.mkdir(parents=True, exist_ok=True)
-    results: dict = {"reranker": RERANKER, "index": str(index_dir),
+    results: dict = {"reranker": args.reranker, "index": str(index_dir),
                      "rerank_top_n": retriever.settings.rerank_top_n,
                      "first_stage": retriever.settings.mode, "seed": args.seed}
 

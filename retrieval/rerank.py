@@ -29,28 +29,13 @@ def lora_config(rank: int):
                       target_modules=["query", "key", "value", "dense"])
 
 
-def add_lora(model, rank: int) -> None:
-    """Put fresh LoRA layers on a SentenceTransformer's attention and feed-forward projections,
-    in place; only they stay trainable."""
-    from peft import inject_adapter_in_model
-
-    net = model[0].auto_model
-    inject_adapter_in_model(lora_config(rank), net)
-    for name, param in net.named_parameters():
-        param.requires_grad = "lora_" in name
-
-
 def apply_adapter(model, folder: Path) -> None:
-    """Load a saved adapter into a SentenceTransformer and merge it into the base weights, so
-    inference runs as fast as without LoRA."""
-    from peft import LoraConfig, inject_adapter_in_model, set_peft_model_state_dict
+    """Load a saved adapter into a SentenceTransformer (its own adapter API) and merge it into
+    the base weights, so inference runs as fast as without LoRA."""
     from peft.tuners.lora import LoraLayer
-    from safetensors.torch import load_file
 
-    net = model[0].auto_model
-    inject_adapter_in_model(LoraConfig.from_pretrained(str(folder)), net)
-    set_peft_model_state_dict(net, load_file(str(folder / "adapter_model.safetensors")))
-    for module in net.modules():
+    model.load_adapter(str(folder))
+    for module in model.modules():
         if isinstance(module, LoraLayer):
             module.merge()
     model.eval()

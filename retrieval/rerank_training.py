@@ -2,7 +2,9 @@
 
 No trained (biomedical) reranker installs offline, so medchat grows its own, teaching it to put
 each question's answer passage above the passages hybrid search confuses it with (hard
-negatives), with a softmax loss over one positive and `group_size - 1` negatives. Two kinds:
+negatives), with a softmax loss over one positive and `group_size - 1` negatives. The mining and
+the split are medchat's; the training loop, schedule, losses, checkpoints and LoRA adapter are
+sentence-transformers' (its trainer, `MultipleNegativesRankingLoss`, `add_adapter`). Two kinds:
 
 - "bi-encoder" (default): fine-tune a copy of the embedder; at search time it re-embeds the
   question and the fused top n and rescores by cosine. It starts from a model that already
@@ -20,16 +22,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import random
+import logging
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from retrieval.hits import Hit
-from retrieval.rerank import ADAPTER_CONFIG, KINDS, add_lora, lora_config
+from retrieval.rerank import ADAPTER_CONFIG, KINDS, lora_config
 from retrieval.weights import DEFAULT_CACHE, resolve
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,21 +144,91 @@ def mine(
     return groups, len(questions) - len(groups)
 
 
-def warmup_then_linear(step: int, total: int, warmup: float) -> float:
-    """Learning-rate multiplier: rises to 1 over the warm-up, then falls linearly to 0."""
-    ramp = max(1, math.ceil(total * warmup))
-    if step < ramp:
-        return (step + 1) / ramp
-    return max(0.0, (total - step) / max(1, total - ramp))
+def dataset(groups: Sequence[Group]):
+    """One row per group, in the column order sentence-transformers' ranking losses read: the
+    question, its answer passage, then one column per hard negative."""
+    from datasets import Dataset
+
+    columns = {"question": [g.question for g in groups], "positive": [g.positive for g in groups]}
+    for i in range(len(groups[0].negatives)):
+        columns[f"negative_{i + 1}"] = [g.negatives[i] for g in groups]
+    return Dataset.from_dict(columns)
+
+
+def _bi_encoder(base: Path, settings: RerankTrainingSettings):
+    """(model, loss, trainer class, arguments class): each question against every passage of its
+    batch (its own negatives and the other questions' passages), cosine x `scale` as logits."""
+    import torch
+    from sentence_transformers import (
+        SentenceTransformer,
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    model = SentenceTransformer(str(base), device="cpu", local_files_only=True,
+                                model_kwargs={"dtype": torch.float32})
+    model.max_seq_length = settings.max_length
+    if settings.lora_rank:
+        model.add_adapter(lora_config(settings.lora_rank))  # freezes all but the LoRA layers
+    loss = MultipleNegativesRankingLoss(model, scale=settings.scale)
+    return model, loss, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+
+
+def _cross_encoder(base: Path, settings: RerankTrainingSettings):
+    """(model, loss, trainer class, arguments class): softmax over the raw logits of each
+    question's own group."""
+    from sentence_transformers import CrossEncoder
+    from sentence_transformers.cross_encoder import (
+        CrossEncoderTrainer,
+        CrossEncoderTrainingArguments,
+    )
+    from sentence_transformers.cross_encoder.losses import MultipleNegativesRankingLoss
+
+    class GroupSoftmaxLoss(MultipleNegativesRankingLoss):
+        """Hard negatives only: in-batch pairs would each cost a forward pass of their own."""
+
+        def get_in_batch_negatives(self, anchors, candidates):
+            return iter(())
+
+    model = CrossEncoder(str(base), num_labels=1, max_length=settings.max_length, device="cpu",
+                         local_files_only=True)
+    loss = GroupSoftmaxLoss(model, scale=1.0, activation_fn=None)
+    return model, loss, CrossEncoderTrainer, CrossEncoderTrainingArguments
+
+
+def _loss_bar():
+    """The trainer's progress bar showing the mean loss of the last 50 steps, in place of its
+    one printed line per logged step."""
+    from transformers import ProgressCallback
+
+    class LossBar(ProgressCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            losses = [e["loss"] for e in state.log_history[-50:] if "loss" in e]
+            if self.training_bar is not None and losses:
+                self.training_bar.set_postfix(loss=f"{sum(losses) / len(losses):.3f}")
+
+    return LossBar()
+
+
+def _stop_at(step: int):
+    """A callback ending training, with a checkpoint, after `step` steps; the learning-rate
+    schedule stays planned for the whole run, so resuming reproduces an uninterrupted one."""
+    from transformers import TrainerCallback
+
+    class StopAt(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step >= step:
+                control.should_training_stop = control.should_save = True
+
+    return StopAt()
 
 
 def save_lora(model, out_dir: Path, settings: RerankTrainingSettings) -> None:
     """The adapter alone (float16) and `reranker.json` naming its base, for `Reranker`."""
-    from peft import get_peft_model_state_dict
     from safetensors.torch import save_file
 
-    net = model[0].auto_model
-    state = {k: v.half().contiguous() for k, v in get_peft_model_state_dict(net).items()}
+    state = {k: v.half().contiguous() for k, v in model.get_adapter_state_dict().items()}
     save_file(state, str(out_dir / "adapter_model.safetensors"))
     lora_config(settings.lora_rank).save_pretrained(str(out_dir))
     (out_dir / ADAPTER_CONFIG).write_text(json.dumps(
@@ -162,49 +236,28 @@ def save_lora(model, out_dir: Path, settings: RerankTrainingSettings) -> None:
     ) + "\n")
 
 
-def _cross_encoder(base: Path, settings: RerankTrainingSettings):
-    """(model to save, module to train, loss of a batch of groups)."""
-    import torch
-    from sentence_transformers import CrossEncoder
-
-    model = CrossEncoder(str(base), num_labels=1, max_length=settings.max_length, device="cpu",
-                         local_files_only=True)
-    net, tok = model.model, model.tokenizer
-
-    def loss(batch: Sequence[Group]):
-        pairs = [(g.question, text) for g in batch for text in (g.positive, *g.negatives)]
-        features = tok([q for q, _ in pairs], [t for _, t in pairs], truncation="only_second",
-                       max_length=settings.max_length, padding=True, return_tensors="pt")
-        logits = net(**features).logits.view(len(batch), settings.group_size)
-        return torch.nn.functional.cross_entropy(logits, torch.zeros(len(batch), dtype=torch.long))
-
-    return model, net, loss
+def run_key(groups: Sequence[Group], settings: RerankTrainingSettings) -> str:
+    """What a checkpoint was trained for: resuming with other groups or settings would mix runs."""
+    payload = json.dumps([asdict(settings), [asdict(g) for g in groups]], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def _bi_encoder(base: Path, settings: RerankTrainingSettings):
-    """(model to save, module to train, loss): each question against every passage in the batch
-    (its own negatives and the other questions' passages)."""
-    import torch
-    from sentence_transformers import SentenceTransformer
+def _checkpoint_to_resume(checkpoints: Path, key: str, resume: bool) -> str | None:
+    """The newest checkpoint of this run when resuming; otherwise start clean."""
+    from transformers.trainer_utils import get_last_checkpoint
 
-    model = SentenceTransformer(str(base), device="cpu", local_files_only=True,
-                                model_kwargs={"dtype": torch.float32})
-    model.max_seq_length = settings.max_length
-    if settings.lora_rank:
-        add_lora(model, settings.lora_rank)
-
-    def embed(texts: list[str]):
-        features = model.tokenize(texts)
-        return torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
-
-    def loss(batch: Sequence[Group]):
-        questions = embed([g.question for g in batch])
-        passages = embed([text for g in batch for text in (g.positive, *g.negatives)])
-        logits = questions @ passages.T * settings.scale
-        answers = torch.arange(len(batch)) * settings.group_size
-        return torch.nn.functional.cross_entropy(logits, answers)
-
-    return model, model, loss
+    marker = checkpoints / "run.key"
+    if not resume:
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    elif marker.is_file() and marker.read_text() != key:
+        raise ValueError(f"the checkpoints in {checkpoints} are of other training groups or "
+                         "settings: resume with the same questions and options, or delete them")
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    marker.write_text(key)
+    last = get_last_checkpoint(str(checkpoints))
+    if resume and last is None:
+        log.warning("no checkpoint in %s: training from the start", checkpoints)
+    return last
 
 
 def train(
@@ -214,57 +267,64 @@ def train(
     cache_dir: Path | None = None,
     progress: bool = True,
     card: dict | None = None,
+    resume: bool = False,
+    save_steps: int = 50,
+    stop_at: int = 0,
 ) -> Path:
-    """Fine-tune and save a sentence-transformers model folder (SentenceTransformer or
-    CrossEncoder, by `settings.kind`) at `out_dir`.
+    """Fine-tune with sentence-transformers' trainer and save a model folder (a LoRA adapter, a
+    SentenceTransformer or a CrossEncoder, by `settings`) at `out_dir`.
 
-    Weights are saved in float16 (half the size to ship); `retrieval.rerank.Reranker` loads them
-    back as float32 on a CPU. `card` (data, split, figures) is written beside them as
-    training.json.
+    Checkpoints go to `out_dir/checkpoints` every `save_steps` steps; `resume` continues from the
+    newest one (same groups and settings) and they are deleted once the model is saved;
+    `stop_at` > 0 ends a run early at that step with a checkpoint and no model. Weights
+    are saved in float16 (half the size to ship); `retrieval.rerank.Reranker` loads them back as
+    float32 on a CPU. `card` (data, split, figures) is written beside them as training.json.
     """
     import torch
-    from tqdm import tqdm
+    from transformers import PrinterCallback, ProgressCallback
 
     if not groups:
         raise ValueError("no training groups: no question had its answer among the candidates")
-    random.seed(settings.seed)
     torch.manual_seed(settings.seed)
     base = Path(resolve(settings.base, cache_dir or DEFAULT_CACHE))
     build = _bi_encoder if settings.kind == "bi-encoder" else _cross_encoder
-    model, net, batch_loss = build(base, settings)
-    trainable = [p for p in net.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=settings.lr, weight_decay=0.01)
-    order = list(groups) * settings.epochs
-    random.shuffle(order)
-    steps = math.ceil(len(order) / settings.groups_per_step)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: warmup_then_linear(s, steps, settings.warmup)
+    model, loss, trainer_class, arguments_class = build(base, settings)
+    checkpoints = out_dir / "checkpoints"
+    args = arguments_class(
+        output_dir=str(checkpoints), num_train_epochs=settings.epochs,
+        per_device_train_batch_size=settings.groups_per_step, learning_rate=settings.lr,
+        warmup_steps=settings.warmup, lr_scheduler_type="linear", weight_decay=0.01,
+        optim="adamw_torch", max_grad_norm=1.0, logging_steps=1, save_strategy="steps",
+        save_steps=save_steps, save_total_limit=2, seed=settings.seed, data_seed=settings.seed,
+        report_to=[], use_cpu=True, dataloader_num_workers=0, disable_tqdm=not progress,
     )
-    net.train()
-    started, losses = time.perf_counter(), []
-    bar = tqdm(range(steps), desc=f"training {settings.kind}", unit="step", disable=not progress)
-    for step in bar:
-        batch = order[step * settings.groups_per_step : (step + 1) * settings.groups_per_step]
-        loss = batch_loss(batch)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
-        losses.append(loss.item())
-        bar.set_postfix(loss=f"{sum(losses[-50:]) / len(losses[-50:]):.3f}")
-    net.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    trainer = trainer_class(model=model, args=args, train_dataset=dataset(groups), loss=loss)
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    if progress:
+        trainer.add_callback(_loss_bar())
+    if stop_at:
+        trainer.add_callback(_stop_at(stop_at))
+    last = _checkpoint_to_resume(checkpoints, run_key(groups, settings), resume)
+    started = time.perf_counter()
+    trainer.train(resume_from_checkpoint=last)
+    seconds = time.perf_counter() - started
+    if trainer.state.global_step < trainer.state.max_steps:
+        return out_dir  # stopped early: the checkpoints are the result
+    losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
+    model.eval()
     if settings.lora_rank:
         save_lora(model, out_dir, settings)
     else:
-        net.half()
-        model.save(str(out_dir))
+        model.half()
+        model.save_pretrained(str(out_dir))
+    shutil.rmtree(checkpoints, ignore_errors=True)
     record = {
         "settings": {**asdict(settings), "learning_rate": settings.lr},
         "groups": len(groups),
-        "steps": steps,
-        "seconds": round(time.perf_counter() - started, 1),
+        "steps": trainer.state.global_step,
+        "seconds": round(seconds, 1),
+        **({"resumed_from_step": int(Path(last).name.split("-")[-1])} if last else {}),
         "loss_first_50": sum(losses[:50]) / len(losses[:50]),
         "loss_last_50": sum(losses[-50:]) / len(losses[-50:]),
         **(card or {}),

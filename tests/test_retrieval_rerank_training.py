@@ -1,5 +1,5 @@
-"""Training a cross-encoder reranker: the topic split, the training groups, and a real (tiny)
-fine-tuning run from the packaged MiniLM weights."""
+"""Training a reranker: the topic split, the training groups, and real (tiny) fine-tuning runs
+through sentence-transformers' trainer from the packaged MiniLM weights, resumed or not."""
 
 from __future__ import annotations
 
@@ -57,10 +57,12 @@ def test_no_group_when_the_answer_was_not_retrieved_or_negatives_run_short():
     assert rt.make_group(question, [_hit("medquad:gout_1", "G", 1)], size=2) is None
 
 
-def test_learning_rate_warms_up_then_falls_to_zero():
-    factors = [rt.warmup_then_linear(step, 100, 0.1) for step in range(100)]
-    assert factors[0] == pytest.approx(0.1) and factors[9] == pytest.approx(1.0)
-    assert factors[10:] == sorted(factors[10:], reverse=True) and factors[-1] < 0.02
+def test_groups_become_rows_of_question_answer_then_one_column_per_negative():
+    groups = [rt.Group("q1", "a1", ("n11", "n12")), rt.Group("q2", "a2", ("n21", "n22"))]
+    rows = rt.dataset(groups)
+    assert rows.column_names == ["question", "positive", "negative_1", "negative_2"]
+    assert rows[1] == {"question": "q2", "positive": "a2", "negative_1": "n21",
+                       "negative_2": "n22"}
 
 
 def test_mined_groups_come_from_hybrid_search_over_the_index(retriever, pubmedqa_docs):
@@ -110,12 +112,21 @@ def test_a_fine_tuned_bi_encoder_ranks_its_training_answers_first(settings, tmp_
         assert positive > negative
 
 
-def test_a_lora_adapter_is_saved_alone_and_reranks_over_the_verified_base(settings, tmp_path):
-    out = rt.train(GROUPS * 4, tmp_path / "lora",
-                   rt.RerankTrainingSettings(group_size=2, max_length=64, lora_rank=4, epochs=2,
-                                             groups_per_step=2, learning_rate=1e-3),
-                   settings.model_cache, progress=False)
-    assert not (out / "model.safetensors").exists()
+LORA = rt.RerankTrainingSettings(group_size=2, max_length=64, lora_rank=4, epochs=2,
+                                 groups_per_step=2, learning_rate=1e-3)
+
+
+@pytest.fixture(scope="module")
+def lora_adapter(settings, tmp_path_factory):
+    """A LoRA run of 8 steps, uninterrupted."""
+    return rt.train(GROUPS * 4, tmp_path_factory.mktemp("lora"), LORA, settings.model_cache,
+                    progress=False)
+
+
+def test_a_lora_adapter_is_saved_alone_and_reranks_over_the_verified_base(lora_adapter,
+                                                                          settings):
+    out = lora_adapter
+    assert not (out / "model.safetensors").exists() and not (out / "checkpoints").exists()
     assert (out / "adapter_model.safetensors").stat().st_size < 2_000_000
     assert json.loads((out / "reranker.json").read_text())["base"] == "all-MiniLM-L6-v2"
     reranker = Reranker(str(out), device="cpu", cache_dir=settings.model_cache)
@@ -123,6 +134,32 @@ def test_a_lora_adapter_is_saved_alone_and_reranks_over_the_verified_base(settin
     for group in GROUPS:
         positive, negative = reranker.score(group.question, [group.positive, *group.negatives])
         assert positive > negative
+
+
+def test_a_run_stopped_at_a_checkpoint_resumes_to_the_uninterrupted_result(
+    lora_adapter, settings, tmp_path
+):
+    out = tmp_path / "resumed"
+    rt.train(GROUPS * 4, out, LORA, settings.model_cache, progress=False, save_steps=2,
+             stop_at=4)
+    assert not (out / "adapter_model.safetensors").exists()
+    assert (out / "checkpoints" / "checkpoint-4").is_dir()
+    rt.train(GROUPS * 4, out, LORA, settings.model_cache, progress=False, resume=True)
+    card = json.loads((out / "training.json").read_text())
+    assert card["resumed_from_step"] == 4 and card["steps"] == 8
+    whole = Reranker(str(lora_adapter), device="cpu", cache_dir=settings.model_cache)
+    resumed = Reranker(str(out), device="cpu", cache_dir=settings.model_cache)
+    for group in GROUPS:
+        texts = [group.positive, *group.negatives]
+        assert resumed.score(group.question, texts) == pytest.approx(
+            whole.score(group.question, texts), abs=1e-4)
+
+
+def test_resuming_checkpoints_of_other_groups_or_settings_is_refused(settings, tmp_path):
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "run.key").write_text(rt.run_key(GROUPS, LORA))
+    with pytest.raises(ValueError, match="other training groups or settings"):
+        rt.train(GROUPS * 4, tmp_path, LORA, settings.model_cache, progress=False, resume=True)
 
 
 def test_an_unknown_kind_or_a_group_without_negatives_is_refused():
