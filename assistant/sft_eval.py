@@ -137,6 +137,10 @@ def summarize(scored: Sequence[Scored]) -> dict:
                                                 len(answers)),
         "abstained_when_it_should": _share(sum(s.abstained for s in abstains), len(abstains)),
         "abstained_when_it_should_not": _share(sum(s.abstained for s in answers), len(answers)),
+        # of the drafts that abstained, the share whose sources did not answer (depends on the
+        # sample's mix: a balanced sample holds one abstention example in four)
+        "abstention_precision": _share(sum(s.abstained for s in abstains),
+                                       sum(s.abstained for s in scored)),
         "tokens_per_second": round(sum(s.tokens for s in scored)
                                    / max(1e-9, sum(s.seconds for s in scored)), 2),
     }
@@ -144,7 +148,22 @@ def summarize(scored: Sequence[Scored]) -> dict:
         part = [s for s in verdicts if s.task == task]
         summary[f"verdict_accuracy_{task}"] = _share(
             sum(s.said_verdict == s.gold_verdict for s in part), len(part))
+        summary[f"verdict_macro_f1_{task}"] = macro_f1(
+            [s.gold_verdict for s in part], [s.said_verdict for s in part], VERDICTS[task])
     return summary
+
+
+def macro_f1(gold: Sequence[str], said: Sequence[str], labels: Sequence[str]) -> float | None:
+    """Mean F1 over the verdict labels that occur (in `gold` or `said`): a model answering one
+    label to everything scores low on it even where that label is the majority. A missing
+    verdict ("") is a miss of the gold label and no label's false positive."""
+    scores = []
+    for label in labels:
+        hit = sum(g == s == label for g, s in zip(gold, said, strict=True))
+        gold_n, said_n = sum(g == label for g in gold), sum(s == label for s in said)
+        if gold_n or said_n:
+            scores.append(2 * hit / (gold_n + said_n))
+    return round(sum(scores) / len(scores), 3) if scores else None
 
 
 def evaluate(generator, examples: Sequence[SftExample], max_new_tokens: int = 128,

@@ -248,3 +248,21 @@ def test_the_held_out_answer_loss_is_the_models_loss_on_the_answer_tokens(pubmed
     summary, [row] = answer_losses(generator, [example], progress=False)
     assert row["loss"] == pytest.approx(expected, abs=1e-3)
     assert summary["answer_loss"] == row["loss"]
+
+
+@needs_smollm
+def test_training_computes_the_models_loss_from_logits_at_the_answer_positions_only(
+    pubmedqa_examples, settings,
+):
+    import torch
+
+    from assistant.generator import Generator, GeneratorSettings
+
+    generator = Generator(GeneratorSettings(model=SMOLLM, device="cpu"), settings.model_cache)
+    row = gt.tokenize(generator, pubmedqa_examples[0])
+    batch = {k: torch.tensor([v]) for k, v in row.items()}
+    with torch.no_grad():
+        expected = float(generator.model(**batch).loss)
+        loss, logits = gt.answer_only_loss(generator.model, batch)
+    assert float(loss) == pytest.approx(expected, abs=1e-4)
+    assert logits.shape[1] == sum(t != -100 for t in row["labels"])
