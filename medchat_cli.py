@@ -424,7 +424,7 @@ def _add_generator_parser(sub) -> None:
     gen.add_argument("--max-steps", type=int, help="train: stop after N optimiser steps")
     gen.add_argument("--stop-at", type=int,
                      help="train: stop after N steps, the learning-rate schedule still planned "
-                          "for --max-steps (how the shipped adapter was cut short)")
+                          "for --max-steps (stop early for time, resume later)")
     gen.add_argument("--epochs", type=float, default=1.0)
     gen.add_argument("--resume", action="store_true",
                      help="train: continue from the latest checkpoint in OUT/checkpoints")
