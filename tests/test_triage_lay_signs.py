@@ -257,3 +257,17 @@ def test_a_limb_that_went_to_sleep_and_recovered_is_self_care():
 def test_sudden_one_sided_numbness_while_sitting_is_still_an_emergency():
     assert assess("sitting on the sofa and suddenly my left arm went numb and my face feels "
                   "droopy").level == "emergency"
+
+
+def test_a_short_message_the_story_model_does_not_read_still_meets_the_rules():
+    # the urgency model skips texts shorter than its training stories; the rules must carry them
+    assert assess("cant feel my legs").level == "emergency"
+
+
+def test_tired_legs_after_exercise_are_not_an_emergency():
+    assert assess("my legs feel heavy and weak after the gym yesterday").level != "emergency"
+
+
+def test_legs_said_to_be_fine_do_not_fire_the_both_legs_rule():
+    assert "both_legs_numb_or_weak" not in assess("back ache but my legs feel fine, no numbness"
+                                                   ).red_flags

@@ -8,6 +8,7 @@ from assistant.triage import assess, default_rulebook, evaluate
 from assistant.triage.red_flags import parse_rulebook
 
 EMERGENCY_PHRASINGS = {
+    "both_legs_numb_or_weak": ["i cant feel my legs", "both his legs have gone weak and floppy"],
     "indigestion_with_heart_attack_signs": [
         "my indigestion is bad tonight and ive come out in a sweat, ache going into my jaw",
     ],
