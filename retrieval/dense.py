@@ -18,6 +18,7 @@ import faiss
 import numpy as np
 
 from retrieval.exact_vectors import ExactVectors, segment_path, segment_paths
+from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +33,13 @@ PQ_FROM = 2_000_000
 ADD_BLOCK = 65_536  # vectors added to FAISS at a time: 96 MB of float32 at 384 dimensions
 # Candidates re-scored exactly per result wanted, for indexes with compressed codes: see
 # docs/scale.md ("Exact re-scoring") for recall@10 and QPS against the factor.
-RESCORE = 4
+RESCORE = RetrievalSettings().rescore  # the default lives in retrieval/settings.py
 # Lists probed per square root of the number of lists (at least the `nprobe` setting).
 # Measured (benchmarks/nprobe.py): real MiniLM questions against the built-in corpus's 49,864
 # passage vectors, share of the exact top 10 in the probed lists at 2 x sqrt(nlist) probes:
 # nlist 64: 0.947, 256: 0.919, 1024: 0.938; at a fixed 32 it falls (0.996, 0.919, 0.887), at
 # a fixed 1/16 of the lists it climbs (0.731, 0.840, 0.938) at a cost linear in nlist.
-NPROBE_SCALE = 2.0
+NPROBE_SCALE = RetrievalSettings().nprobe_scale  # the default lives in retrieval/settings.py
 
 
 def choose_factory(n_vectors: int, dim: int) -> str:

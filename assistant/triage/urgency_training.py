@@ -102,22 +102,37 @@ def choose_thresholds(p: np.ndarray, y: np.ndarray, settings: UrgencyTrainingSet
     with `views` (the rules' view of each story), for the whole triage rather than the model."""
     if views is not None and (y == 0).any():
         return _pipeline_thresholds(p, y, settings, views)
-    emergency = np.sort(p[y == 0, 0])
     # the highest bar that still lets `target_recall` of emergencies through
-    keep = int(np.floor((1 - settings.target_recall) * len(emergency)))
-    t_emergency = float(emergency[keep]) if len(emergency) else 0.5
+    t_emergency = _recall_bar(p[y == 0, 0], settings.target_recall) if (y == 0).any() else 0.5
     # self-care only above nearly every emergency's self-care probability (the rest are stopped
     # by the rules, the sign detector and the decision's concerns) and most non-emergencies'
     others = p[y != 2, 2]
     leak = float(np.quantile(others, 1 - settings.max_self_care_leak)) if len(others) else 0.5
-    worst = float(np.quantile(p[y == 0, 2], settings.emergency_quantile)) if (y == 0).any() else 0
+    worst = _emergency_self_care(p, y, settings) if (y == 0).any() else 0
     t_self_care = max(worst, leak)
     t_self_care = math.floor(t_self_care * 1e4) / 1e4 + 1e-4  # strictly above, after rounding
-    # a rule's self-care is doubted below what nearly all true self-care stories reach
-    t_keep = float(np.quantile(p[y == 2, 2], 0.05)) if (y == 2).any() else 0.2
     return Thresholds(emergency=math.floor(t_emergency * 1e4) / 1e4,
                       self_care=round(min(t_self_care, 0.99), 4),
-                      keep_self_care=math.floor(t_keep * 1e4) / 1e4)
+                      keep_self_care=_keep_bar(p, y))
+
+
+def _recall_bar(emergency_p: np.ndarray, recall: float) -> float:
+    """The highest emergency probability bar that `recall` of these emergencies reach."""
+    ordered = np.sort(emergency_p)
+    keep = int(np.floor((1 - recall) * len(ordered)))
+    return float(ordered[keep]) if keep < len(ordered) else 1.0
+
+
+def _emergency_self_care(p: np.ndarray, y: np.ndarray, settings: UrgencyTrainingSettings
+                         ) -> float:
+    """The self-care reading that all but the top `emergency_quantile` of emergencies stay under."""
+    return float(np.quantile(p[y == 0, 2], settings.emergency_quantile))
+
+
+def _keep_bar(p: np.ndarray, y: np.ndarray) -> float:
+    """A rule's self-care is doubted below what nearly all true self-care stories reach."""
+    t_keep = float(np.quantile(p[y == 2, 2], 0.05)) if (y == 2).any() else 0.2
+    return math.floor(t_keep * 1e4) / 1e4
 
 
 def _pipeline_thresholds(p: np.ndarray, y: np.ndarray, settings: UrgencyTrainingSettings,
@@ -137,17 +152,14 @@ def _pipeline_thresholds(p: np.ndarray, y: np.ndarray, settings: UrgencyTraining
     # The rules were partly written from these same stories, so in them the rules catch more
     # than they will in text nobody has read: the model alone must still keep `target_recall`
     # of the emergencies, and self-care stays above nearly every emergency's self-care reading.
-    alone = np.sort(p[em, 0])
-    keep = int(np.floor((1 - settings.target_recall) * len(alone)))
-    t_emergency = min(t_emergency, float(alone[keep]) if keep < len(alone) else 1.0)
+    t_emergency = min(t_emergency, _recall_bar(p[em, 0], settings.target_recall))
     at_gate = p[em & gate, 2]
     worst = float(at_gate.max()) if len(at_gate) else 0.0
-    floor = float(np.quantile(p[em, 2], settings.emergency_quantile))
-    t_self_care = max(settings.self_care_floor, worst + settings.self_care_margin, floor)
-    t_keep = float(np.quantile(p[y == 2, 2], 0.05)) if (y == 2).any() else 0.2
+    t_self_care = max(settings.self_care_floor, worst + settings.self_care_margin,
+                      _emergency_self_care(p, y, settings))
     return Thresholds(emergency=math.floor(t_emergency * 1e4) / 1e4,
                       self_care=round(min(t_self_care, 0.99), 4),
-                      keep_self_care=math.floor(t_keep * 1e4) / 1e4)
+                      keep_self_care=_keep_bar(p, y))
 
 
 def pipeline_figures(p: np.ndarray, y: np.ndarray, t: Thresholds, texts: list[str]
