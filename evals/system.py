@@ -110,7 +110,7 @@ class System:
 
             if self._generator is None:
                 self._generator = make_generator(self.settings.generator,
-                                                 self.settings.model_cache)
+                                                 self.settings.model_cache, self.settings.threads)
             self._assistants[index_dir] = Assistant(
                 self.retriever(index_dir), self._generator, self.settings
             )
