@@ -400,9 +400,10 @@ def _generator_eval(args: argparse.Namespace) -> int:
         summary, rows = evaluate(generator, chosen, args.max_new_tokens, log=log)
     else:  # no drafts: the held-out answers' loss only (fast)
         summary, rows = answer_losses(generator, chosen)
-    summary = {"model": gen_settings.model, "adapter": gen_settings.adapter,
-               "repetition_penalty": gen_settings.repetition_penalty,
-               "no_repeat_ngram_size": gen_settings.no_repeat_ngram_size, **summary}
+    used = generator.settings  # "auto" decided
+    summary = {"model": used.model, "adapter": used.adapter,
+               "repetition_penalty": used.repetition_penalty,
+               "no_repeat_ngram_size": used.no_repeat_ngram_size, **summary}
     print(json.dumps(summary, indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps({"summary": summary, "examples": rows}, indent=2))

@@ -66,6 +66,17 @@ def without_polar_word(sentence: str) -> str:
     return sentence
 
 
+_VERDICT_LABELS = {"yes", "no", "maybe", "unclear", "increased", "decreased",
+                   "no significant difference"}
+
+
+def is_verdict_label(sentence: str) -> bool:
+    """A draft sentence that only states a verdict ("Yes.", "No significant difference."), as
+    the fine-tuned adapters open their answers: it is passed over, neither shown (only the
+    decision rule states a verdict) nor counted as a failed claim."""
+    return sentence.strip().rstrip(".!").strip().lower() in _VERDICT_LABELS
+
+
 class Assistant:
     """Answers questions from the indexed literature; one instance serves many questions."""
 
@@ -84,7 +95,7 @@ class Assistant:
             index_dir or settings.index_dir, settings.retrieval, settings.chunking,
             model_cache=settings.model_cache,
         )
-        generator = make_generator(settings.generator, settings.model_cache)
+        generator = make_generator(settings.generator, settings.model_cache, settings.threads)
         return cls(retriever, generator, settings)
 
     # --- the steps, each usable alone (evaluations call them) ---------------------------------
@@ -230,6 +241,8 @@ class Assistant:
         kept: list[Checked], dropped: list[Dropped],
     ) -> Iterator[Checked]:
         for sentence in sentences:
+            if is_verdict_label(sentence):
+                continue
             result = check_sentence(without_polar_word(sentence), passages)
             if isinstance(result, Dropped):
                 dropped.append(result)

@@ -293,7 +293,7 @@ def train(
     if settings.threads:
         torch.set_num_threads(settings.threads)
     torch.manual_seed(settings.seed)
-    generator = Generator(GeneratorSettings(model=settings.base, device="cpu"),
+    generator = Generator(GeneratorSettings(model=settings.base, device="cpu", adapter=""),
                           cache_dir or DEFAULT_CACHE)
     tokenized = [tokenize(generator, e) for e in examples]
     rows = [r for r in tokenized if len(r["input_ids"]) <= settings.max_length]

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 
 import httpx
 
-from assistant.generator import BASE_MODELS, GeneratorSettings, cut_at_stop
+from assistant.generator import BASE_MODELS, GeneratorSettings, cut_at_stop, resolved
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ class OpenAIGenerator:
     """A generator served over HTTP by any OpenAI-compatible server."""
 
     def __init__(self, settings: GeneratorSettings, env: Mapping[str, str] | None = None) -> None:
+        settings = resolved(settings)
         self.settings = settings
         self.name = settings.model
         self.base_url = settings.base_url.rstrip("/")

@@ -41,6 +41,9 @@ def as_toml(resolved: Resolved) -> str:
         if section != current:
             lines += ["", f"[{section}]"]
             current = section
+        if value is None:  # unset ("auto"): TOML has no null, so the line is a comment
+            lines.append(f"{f'# {key} = (unset: auto)':<40} # {resolved.sources[name]}")
+            continue
         lines.append(f"{f'{key} = {_toml(value)}':<40} # {resolved.sources[name]}")
     return "\n".join(lines) + "\n"
 
@@ -52,6 +55,8 @@ def as_json(resolved: Resolved) -> str:
 
 
 def _default(value: object) -> str:
+    if value is None:
+        return "unset (auto)"
     text = _toml(value)
     home = str(Path.home())
     return text.replace(home, "~", 1) if isinstance(value, str) else text

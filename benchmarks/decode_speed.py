@@ -131,7 +131,8 @@ def runs_for(name: str, threads: Sequence[int], max_tokens: int, cache: Path,
 
     gguf = resolve(name, cache)  # sha256-checked
     generator = Generator(GeneratorSettings(model=name, device="cpu", prompt_style="plain",
-                                            repetition_penalty=1.0, no_repeat_ngram_size=0),
+                                            adapter="", repetition_penalty=1.0,
+                                            no_repeat_ngram_size=0),
                           cache)
     try:
         from llama_cpp import Llama

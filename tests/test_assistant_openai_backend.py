@@ -345,5 +345,5 @@ def test_the_http_backend_needs_a_base_url():
 
 
 def test_an_unknown_backend_is_refused_with_the_known_ones():
-    with pytest.raises(SettingsError, match="transformers, openai"):
+    with pytest.raises(SettingsError, match="transformers, llama.cpp, openai"):
         load_settings(env={"MEDCHAT_GENERATOR__BACKEND": "magic"})

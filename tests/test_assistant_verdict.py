@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.assistant import without_polar_word
+from assistant.assistant import Assistant, is_verdict_label, without_polar_word
+from assistant.evidence import passage_sentences
 from assistant.verdict import decide, is_yes_no_question
 
 
@@ -42,3 +43,24 @@ def test_the_rule_is_unclear_within_the_margin():
     assert decide({"yes": -1.0, "no": -1.2}, bias=0.0, margin=0.5) == "unclear"
     assert decide({"yes": -0.2, "no": -1.2}, bias=0.0, margin=0.5) == "yes"
     assert decide({"yes": -2.0, "no": -1.2}, bias=0.0, margin=0.5) == "no"
+
+
+@pytest.mark.parametrize("sentence", ["Yes.", "No.", "Unclear.", "No significant difference.",
+                                      " increased. "])
+def test_a_sentence_that_only_states_a_verdict_is_recognised(sentence):
+    assert is_verdict_label(sentence)
+
+
+def test_a_claim_opening_with_no_is_not_a_verdict_label():
+    assert not is_verdict_label("No patients died in the zinc group [1].")
+
+
+def test_the_drafts_verdict_sentence_is_passed_over_without_failing_the_draft(retriever):
+    """The fine-tuned adapters open with "Yes." as trained: the check skips it (it neither shows
+    it nor counts it as a failed claim), and the cited sentence after it is kept."""
+    question = "Do mitochondria play a role in remodelling lace plant leaves?"
+    passages = [h.passage for h in retriever.search(question, k=3)]
+    claim = passage_sentences(passages[0])[1][1].rstrip(".") + " [1]."
+    kept, dropped = [], []
+    shown = list(Assistant._check(["Yes.", claim], passages, kept, dropped))
+    assert len(shown) == 1 and shown[0].citations and not dropped

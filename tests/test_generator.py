@@ -32,7 +32,9 @@ def test_streaming_yields_the_same_text_as_generate(generator):
 def decoding_steps(generator, consume) -> int:
     """How many forward passes the model ran while `consume` read a stream."""
     steps = []
-    hook = generator.model.register_forward_hook(lambda *_: steps.append(1))
+    model = generator.model  # with an adapter, generation runs the wrapped model's forward
+    model = model.get_base_model() if hasattr(model, "get_base_model") else model
+    hook = model.register_forward_hook(lambda *_: steps.append(1))
     try:
         consume()
     finally:

@@ -71,3 +71,33 @@ def test_the_shipped_adapter_loads_through_the_settings_and_writes(settings):
     passage = Passage("1", 0, "Aspirin trial\nAspirin reduced headache pain at two hours.",
                       title="Aspirin trial", pmid="1")
     assert generator.generate(answer_prompt("Does aspirin relieve headache?", [passage])).strip()
+
+
+def test_auto_picks_the_shipped_adapter_of_the_model_with_copy_decoding():
+    from assistant.generator import resolved
+
+    gemma = resolved(GeneratorSettings(model="gemma-3-270m"))
+    assert gemma.adapter == "medchat-answer-gemma3"
+    assert (gemma.repetition_penalty, gemma.no_repeat_ngram_size) == (1.0, 0)
+    assert resolved(GeneratorSettings(model="Qwen2.5-Coder-0.5B-Instruct")).adapter == \
+        "medchat-answer-qwen2.5"
+
+
+def test_auto_means_no_adapter_and_anti_loop_decoding_where_none_fits():
+    from assistant.generator import resolved
+
+    other = resolved(GeneratorSettings(model="/my/own/model"))
+    assert other.adapter == ""
+    assert (other.repetition_penalty, other.no_repeat_ngram_size) == (1.2, 4)
+    served = resolved(GeneratorSettings(model="gemma-3-270m", backend="openai",
+                                        base_url="http://127.0.0.1:8000/v1"))
+    assert served.adapter == ""  # a server applies its own weights
+
+
+def test_explicit_decoding_wins_over_auto():
+    from assistant.generator import resolved
+
+    chosen = resolved(GeneratorSettings(model="gemma-3-270m", repetition_penalty=1.3,
+                                        no_repeat_ngram_size=3, adapter=""))
+    assert (chosen.adapter, chosen.repetition_penalty, chosen.no_repeat_ngram_size) == \
+        ("", 1.3, 3)
