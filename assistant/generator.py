@@ -139,6 +139,15 @@ class TextGenerator(Protocol):
     def score_options(self, prompt: str, options: list[str]) -> dict[str, float]: ...
 
 
+class GenerateFromStream:
+    """`generate` as the joined `stream`: one definition for every backend."""
+
+    def generate(
+        self, prompt: str, max_new_tokens: int | None = None, stop: list[str] | None = None
+    ) -> str:
+        return "".join(self.stream(prompt, max_new_tokens, stop))
+
+
 def make_generator(settings: GeneratorSettings, model_cache: Path, threads: int = 0
                    ) -> TextGenerator:
     """The generator the settings name: local transformers or llama.cpp, or an
@@ -214,7 +223,7 @@ def model_folder(name: str, cache_dir: Path) -> str:
     return resolved
 
 
-class Generator:
+class Generator(GenerateFromStream):
     """A causal LM that completes prompts; `score_options` ranks fixed answers by likelihood."""
 
     def __init__(self, settings: GeneratorSettings, cache_dir: Path) -> None:
@@ -281,11 +290,6 @@ class Generator:
         if stop:
             kwargs.update(stop_strings=stop, tokenizer=self.tokenizer)
         return kwargs
-
-    def generate(
-        self, prompt: str, max_new_tokens: int | None = None, stop: list[str] | None = None
-    ) -> str:
-        return "".join(self.stream(prompt, max_new_tokens, stop))
 
     def stream(
         self, prompt: str, max_new_tokens: int | None = None, stop: list[str] | None = None

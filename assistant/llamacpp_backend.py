@@ -21,7 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.generator import BASE_MODELS, GeneratorSettings, adapter_folder, cut_at_stop
+from assistant.generator import (
+    BASE_MODELS,
+    GenerateFromStream,
+    GeneratorSettings,
+    adapter_folder,
+    cut_at_stop,
+)
 from retrieval.weights import resolve
 
 log = logging.getLogger(__name__)
@@ -30,7 +36,7 @@ CONTEXT_TOKENS = 4096  # the answer prompt (5 sources) plus the draft, with room
 PENALTY_WINDOW = 64  # Llama.last_n_tokens_size: the tokens repetition_penalty looks back on
 
 
-class LlamaCppGenerator:
+class LlamaCppGenerator(GenerateFromStream):
     """A GGUF model run by llama.cpp: `stream`, `generate` and `score_options`."""
 
     def __init__(self, settings: GeneratorSettings, cache_dir: Path, threads: int = 0) -> None:
@@ -86,11 +92,6 @@ class LlamaCppGenerator:
         if self._template is None:
             return prompt
         return self._template(messages=[{"role": "user", "content": prompt}]).prompt
-
-    def generate(
-        self, prompt: str, max_new_tokens: int | None = None, stop: list[str] | None = None
-    ) -> str:
-        return "".join(self.stream(prompt, max_new_tokens, stop))
 
     def stream(
         self, prompt: str, max_new_tokens: int | None = None, stop: list[str] | None = None

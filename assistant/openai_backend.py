@@ -21,7 +21,13 @@ from collections.abc import Iterator, Mapping
 
 import httpx
 
-from assistant.generator import BASE_MODELS, GeneratorSettings, cut_at_stop, resolved
+from assistant.generator import (
+    BASE_MODELS,
+    GenerateFromStream,
+    GeneratorSettings,
+    cut_at_stop,
+    resolved,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +39,7 @@ class BackendError(RuntimeError):
     """The generator server could not be used; the message says which server and what to check."""
 
 
-class OpenAIGenerator:
+class OpenAIGenerator(GenerateFromStream):
     """A generator served over HTTP by any OpenAI-compatible server."""
 
     def __init__(self, settings: GeneratorSettings, env: Mapping[str, str] | None = None) -> None:
@@ -61,11 +67,6 @@ class OpenAIGenerator:
 
     def close(self) -> None:
         self._client.close()
-
-    def generate(
-        self, prompt: str, max_new_tokens: int | None = None, stop: list[str] | None = None
-    ) -> str:
-        return "".join(self.stream(prompt, max_new_tokens, stop))
 
     def stream(
         self, prompt: str, max_new_tokens: int | None = None, stop: list[str] | None = None

@@ -36,9 +36,13 @@ class System:
         return self.settings.retrieval.mode
 
     def models(self) -> dict[str, str]:
+        from assistant.generator import resolved
+
+        generator = resolved(self.settings.generator)  # the adapter "auto" chose, if any
         return {"embedder": self.settings.retrieval.embedder,
                 "reranker": self.settings.retrieval.reranker or None,
-                "generator": self.settings.generator.model,
+                "generator": f"{generator.model} ({generator.backend}"
+                             + (f", adapter {generator.adapter})" if generator.adapter else ")"),
                 "triage_signs": self.settings.triage.signs or None,
                 "triage_urgency": self.settings.triage.urgency or None}
 

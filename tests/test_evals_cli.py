@@ -53,10 +53,11 @@ def test_a_bad_vignette_file_exits_2_naming_file_and_line(tmp_path, capsys, monk
 def _no_system(*args, **kwargs):
     from types import SimpleNamespace
 
+    from assistant.generator import GeneratorSettings
     from evals.system import System
 
     settings = SimpleNamespace(retrieval=SimpleNamespace(embedder="e", reranker="", mode="hybrid"),
-                               generator=SimpleNamespace(model="g"), index_dir="idx",
+                               generator=GeneratorSettings(model="g"), index_dir="idx",
                                triage=SimpleNamespace(signs="", urgency=""))
     return System(settings, progress=False)
 

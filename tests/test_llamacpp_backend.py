@@ -47,7 +47,8 @@ def test_the_converted_adapter_writes_what_the_fine_tuned_transformers_model_wri
 
 
 def test_without_the_adapter_the_model_writes_otherwise(settings, tuned, prompt):
-    plain = make_generator(GeneratorSettings(model=SMOLLM, backend="llama.cpp", **COPYING),
+    plain = make_generator(GeneratorSettings(model=SMOLLM, backend="llama.cpp", adapter="",
+                                             **COPYING),
                            settings.model_cache, threads=1)
     assert plain.generate(prompt, stop=STOP) != tuned.generate(prompt, stop=STOP)
 
