@@ -54,7 +54,7 @@ class GeneratorSettings:
         None, description="transformers only (servers have no such parameter); unset = auto: 0 "
         "with an adapter (a ban on repeats would forbid copying the sources), else 4")
     backend: str = Field("transformers", description='"transformers" (in process), "llama.cpp" '
-                         "(in process, GGUF models: answers about 2x as fast on 2 CPU cores; "
+                         "(in process, GGUF models: answers 2-3x as fast on 2 CPU cores; "
                          "pip install 'medchat[llamacpp]') or \"openai\" (an OpenAI-compatible "
                          "HTTP server)")
     base_url: str = Field("", description='openai: the server\'s API root, e.g. '
