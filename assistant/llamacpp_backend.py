@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,7 @@ class LlamaCppGenerator(GenerateFromStream):
         from assistant.generator import _check_adapter_base, resolved
         from assistant.lora_gguf import cached_conversion
 
-        settings = resolved(settings)
+        settings = replace(resolved(settings), backend="llama.cpp")
 
         path = Path(resolve(settings.model, cache_dir))
         if path.suffix != ".gguf":

@@ -89,3 +89,21 @@ def test_an_adapter_for_another_model_does_not_convert(settings, tmp_path):
         convert(adapter_folder(ADAPTER), gemma, tmp_path / "wrong.gguf")
     assert not (tmp_path / "wrong.gguf").exists()
 
+
+
+def test_auto_runs_a_packaged_gguf_on_llama_cpp_on_the_cpu():
+    from assistant.generator import chosen_backend
+
+    assert chosen_backend(GeneratorSettings(model="gemma-3-270m", device="cpu")) == "llama.cpp"
+    assert chosen_backend(GeneratorSettings(model="/my/transformers/folder", device="cpu")) == \
+        "transformers"
+    assert chosen_backend(GeneratorSettings(model="gemma-3-270m", backend="transformers")) == \
+        "transformers"
+
+
+def test_the_default_settings_build_the_llama_cpp_generator_with_the_shipped_adapter(settings):
+    built = make_generator(GeneratorSettings(device="cpu", max_new_tokens=8),
+                           settings.model_cache, threads=1)
+    assert isinstance(built, LlamaCppGenerator)
+    assert built.settings.adapter == "medchat-answer-gemma3"
+    assert built.generate("The heart has four", max_new_tokens=4)
