@@ -31,6 +31,7 @@ from assistant.records import (
 )
 from assistant.relevance import Relevance, assess
 from assistant.settings import Settings
+from assistant.sft_data import VERDICTS
 from corpus.records import Passage
 from retrieval.hits import Hit
 from retrieval.query import check_query
@@ -66,8 +67,8 @@ def without_polar_word(sentence: str) -> str:
     return sentence
 
 
-_VERDICT_LABELS = {"yes", "no", "maybe", "unclear", "increased", "decreased",
-                   "no significant difference"}
+# the verdict sentences the adapters were trained to write (`sft_data.verdict_sentence`)
+_VERDICT_LABELS = {label for labels in VERDICTS.values() for label in labels} | {"maybe"}
 
 
 def is_verdict_label(sentence: str) -> bool:

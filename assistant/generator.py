@@ -214,15 +214,28 @@ def adapter_base(folder: str) -> str:
     return json.loads(config.read_text()).get("base_model_name_or_path") or ""
 
 
-def _check_adapter_base(model: str, folder: str) -> None:
-    """An adapter only makes sense over the weights it was trained on: refuse a packaged base
-    other than `model` (an unknown base, e.g. a local path, is trusted)."""
+def checked_adapter(settings: GeneratorSettings) -> str:
+    """The folder of the settings' adapter ("" for none), refused when it was trained over a
+    packaged base other than the model: an adapter only makes sense over its own weights (an
+    unknown base, e.g. a local path, is trusted)."""
+    if not settings.adapter:
+        return ""
+    folder = adapter_folder(settings.adapter)
     base = find_packaged(adapter_base(folder))
-    if base is not None and base != find_packaged(model):
+    if base is not None and base != find_packaged(settings.model):
         raise ValueError(
             f"generator adapter {folder!r} was trained over {base.name}; set generator "
-            f"model = {base.name!r} to use it (it is {model!r})"
+            f"model = {base.name!r} to use it (it is {settings.model!r})"
         )
+    return folder
+
+
+def uses_chat_template(settings: GeneratorSettings, has_template: bool = True) -> bool:
+    """`prompt_style` decides; "auto": the model's chat template where it has one, unless it is
+    a known base model (prompted with plain text, as it was trained)."""
+    if settings.prompt_style != "auto":
+        return settings.prompt_style == "chat"
+    return has_template and settings.model not in BASE_MODELS
 
 
 def model_folder(name: str, cache_dir: Path) -> str:
@@ -249,9 +262,7 @@ class Generator(GenerateFromStream):
         settings = replace(resolved(settings), backend="transformers")
         self.settings = settings
         self.device = pick_device(settings.device)
-        adapter = adapter_folder(settings.adapter) if settings.adapter else ""
-        if adapter:
-            _check_adapter_base(settings.model, adapter)
+        adapter = checked_adapter(settings)
         folder = model_folder(settings.model, cache_dir)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
@@ -265,7 +276,7 @@ class Generator(GenerateFromStream):
                 "packaged name (gemma-3-270m), a local model folder, or a Hugging Face id you "
                 "have downloaded before."
             ) from exc
-        if settings.adapter:
+        if adapter:
             from peft import PeftModel
 
             self.model = PeftModel.from_pretrained(self.model, adapter)
@@ -275,9 +286,7 @@ class Generator(GenerateFromStream):
 
     @property
     def uses_chat_template(self) -> bool:
-        if self.settings.prompt_style != "auto":
-            return self.settings.prompt_style == "chat"
-        return bool(self.tokenizer.chat_template) and self.settings.model not in BASE_MODELS
+        return uses_chat_template(self.settings, bool(self.tokenizer.chat_template))
 
     def format(self, prompt: str) -> str:
         """Wrap a prompt in the model's chat template when it is an instruction-tuned model."""

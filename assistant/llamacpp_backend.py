@@ -23,11 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant.generator import (
-    BASE_MODELS,
     GenerateFromStream,
     GeneratorSettings,
-    adapter_folder,
     cut_at_stop,
+    uses_chat_template,
 )
 from retrieval.weights import resolve
 
@@ -48,7 +47,7 @@ class LlamaCppGenerator(GenerateFromStream):
                 "generator backend \"llama.cpp\" needs llama-cpp-python: pip install "
                 "'medchat[llamacpp]' (it compiles llama.cpp, a few minutes), or use backend "
                 "\"transformers\"") from exc
-        from assistant.generator import _check_adapter_base, resolved
+        from assistant.generator import checked_adapter, resolved
         from assistant.lora_gguf import cached_conversion
 
         settings = replace(resolved(settings), backend="llama.cpp")
@@ -59,11 +58,9 @@ class LlamaCppGenerator(GenerateFromStream):
                 f"generator backend llama.cpp reads GGUF files; {settings.model!r} is not one "
                 "(use a packaged model such as gemma-3-270m, a path to a .gguf file, or backend "
                 "\"transformers\")")
-        lora = None
-        if settings.adapter:
-            adapter = adapter_folder(settings.adapter)
-            _check_adapter_base(settings.model, adapter)
-            lora = cached_conversion(adapter, path, cache_dir / "llamacpp-adapters")
+        adapter = checked_adapter(settings)
+        lora = cached_conversion(adapter, path, cache_dir / "llamacpp-adapters") if adapter \
+            else None
         threads = threads or os.cpu_count() or 1
         self.llm = Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, n_threads=threads,
                          n_threads_batch=threads, lora_path=str(lora) if lora else None,
@@ -83,10 +80,8 @@ class LlamaCppGenerator(GenerateFromStream):
 
     @property
     def uses_chat_template(self) -> bool:
-        if self.settings.prompt_style != "auto":
-            return self.settings.prompt_style == "chat"
-        return bool(self.llm.metadata.get("tokenizer.chat_template")) and \
-            self.settings.model not in BASE_MODELS
+        return uses_chat_template(self.settings,
+                                  bool(self.llm.metadata.get("tokenizer.chat_template")))
 
     def format(self, prompt: str) -> str:
         """The prompt in the model's chat template (instruction-tuned models), else as is."""

@@ -22,11 +22,11 @@ from collections.abc import Iterator, Mapping
 import httpx
 
 from assistant.generator import (
-    BASE_MODELS,
     GenerateFromStream,
     GeneratorSettings,
     cut_at_stop,
     resolved,
+    uses_chat_template,
 )
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,7 @@ class OpenAIGenerator(GenerateFromStream):
     @property
     def uses_chat_template(self) -> bool:
         """Chat endpoint (the server's template) unless the model is a known base model."""
-        if self.settings.prompt_style != "auto":
-            return self.settings.prompt_style == "chat"
-        return self.settings.model not in BASE_MODELS
+        return uses_chat_template(self.settings)
 
     def close(self) -> None:
         self._client.close()
