@@ -13,6 +13,8 @@ here, and `repetition_penalty` applies to the last 64 tokens only (transformers:
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import logging
 import os
 import threading
@@ -34,6 +36,25 @@ log = logging.getLogger(__name__)
 
 CONTEXT_TOKENS = 4096  # the answer prompt (5 sources) plus the draft, with room to spare
 PENALTY_WINDOW = 64  # Llama.last_n_tokens_size: the tokens repetition_penalty looks back on
+GGML_ERROR = 4  # ggml_log_level: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5
+
+
+@functools.cache
+def route_library_logs() -> object:
+    """Send llama.cpp's own log lines to this module's logger (errors as warnings, the rest as
+    debug). llama-cpp-python maps ggml's log levels by an older numbering, so with
+    verbose=False its warnings (an adapter's buffer fallback, the cache size) still reached the
+    terminal of `medchat ask`. Registered once; the callback is returned so that it is kept."""
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def to_logging(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        message = text.decode("utf-8", errors="replace").rstrip()
+        if message:
+            log.log(logging.WARNING if level == GGML_ERROR else logging.DEBUG, "%s", message)
+
+    llama_cpp.llama_log_set(to_logging, ctypes.c_void_p(0))
+    return to_logging
 
 
 class LlamaCppGenerator(GenerateFromStream):
@@ -62,6 +83,7 @@ class LlamaCppGenerator(GenerateFromStream):
         lora = cached_conversion(adapter, path, cache_dir / "llamacpp-adapters") if adapter \
             else None
         threads = threads or os.cpu_count() or 1
+        route_library_logs()
         self.llm = Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, n_threads=threads,
                          n_threads_batch=threads, lora_path=str(lora) if lora else None,
                          last_n_tokens_size=PENALTY_WINDOW, verbose=False)

@@ -107,3 +107,13 @@ def test_the_default_settings_build_the_llama_cpp_generator_with_the_shipped_ada
     assert isinstance(built, LlamaCppGenerator)
     assert built.settings.adapter == "medchat-answer-gemma3"
     assert built.generate("The heart has four", max_new_tokens=4)
+
+
+def test_the_library_log_lines_go_to_the_logger_not_the_terminal(settings, capfd, caplog):
+    """llama.cpp warns while applying an adapter to a repacked quantised model; `medchat ask`
+    must print only the answer."""
+    capfd.readouterr()
+    with caplog.at_level("DEBUG", logger="assistant.llamacpp_backend"):
+        make_generator(GeneratorSettings(device="cpu"), settings.model_cache, threads=1)
+    assert "llama" not in capfd.readouterr().err
+    assert any("lora" in r.getMessage() for r in caplog.records)
