@@ -6,7 +6,7 @@
 Stages, each timed per question after one untimed warm-up answer:
 
 - retrieval: `Assistant.sources` (hybrid search, one passage per document, top k);
-- gate: `Assistant.relevance` on those sources (similarity and key-term coverage);
+- gate: `Assistant.relevance` on those sources (similarity, reranker score, key-term coverage);
 - first checked text: from the start of `Assistant.answer_stream` to the first text it yields
   (retrieval, gate, verdict, prompt reading and generation until a sentence passes the citation
   check; with an extractive fallback, the quotes after the whole draft was rejected);

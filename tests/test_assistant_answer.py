@@ -13,7 +13,12 @@ from assistant.records import DISCLAIMER, ENGLISH_ONLY, NOT_COVERED, VERDICT_TEX
 from assistant.verdict import as_label
 from retrieval.query import QueryError
 
-OUT_OF_CORPUS = "Does vitamin D supplementation prevent hip fractures in older women?"
+OUT_OF_CORPUS = "Does melatonin improve sleep quality in night-shift nurses?"
+# The PubMedQA abstracts' nearest: sleep bruxism, nurses' work stress. A near miss such as vitamin D
+# and hip fractures (sources on vitamin D and bone density, and on a combination with vitamin D3
+# that lowered hip fracture risk) now passes the gate: it is answered "Unclear" with what the
+# sources say (README, "Honest abstention").
+FOLLOWED = "Does vitamin D supplementation prevent hip fractures in older women?"
 
 
 @pytest.fixture(scope="module")
@@ -134,12 +139,30 @@ def test_an_out_of_corpus_question_abstains_and_lists_the_closest_sources(assist
     assert all(f"PMID {p.pmid}" in rendered for p in answer.passages)
 
 
+# Expert questions a helper wrote from PubMedQA abstracts without reusing their wording
+# (evals/data/literature, development file): few of their key terms are in the abstract.
+PARAPHRASED = {
+    "Is serum D-dimer a useful laboratory marker for confirming acute appendicitis in young "
+    "adults with right lower quadrant pain?": "19683101",
+    "Does a zeolite-based haemostatic dressing such as QuikClot reduce bleeding from a femoral "
+    "artery laceration in pigs?": "19130332",
+}
+
+
+@pytest.mark.parametrize("question", PARAPHRASED)
+def test_a_question_worded_unlike_its_abstract_passes_the_gate(assistant, question):
+    """The earlier gate required 60% of the key terms in one source and refused half of such
+    questions although retrieval had found their abstract."""
+    hits = assistant.sources(question)
+    assert PARAPHRASED[question] in [h.passage.pmid for h in hits]
+    assert assistant.relevance(question, hits).covered
+
+
 def test_a_follow_up_is_answered_as_the_standalone_question(assistant):
-    answer = assistant.answer("What about men?", history=[(OUT_OF_CORPUS, NOT_COVERED)])
+    answer = assistant.answer("What about men?", history=[(FOLLOWED, "Unclear ...")])
     assert answer.question == (
         "Does vitamin D supplementation prevent hip fractures in men?"
     )
-    assert answer.abstained and answer.text == NOT_COVERED  # still outside the corpus
 
 
 def test_a_non_english_question_gets_the_english_only_reply(assistant):

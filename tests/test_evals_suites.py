@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from assistant.relevance import GateModel
 from corpus.records import Passage
 from evals.context import RunContext
 from evals.formats import Question, Vignette
@@ -203,29 +204,54 @@ def test_citations_suite_pools_sentences_and_counts_abstentions(tmp_path):
     assert section["citation_precision_generated"] == 1.0  # A's own sentence, no quotes
 
 
-def gate_record(covered_score, removed_score, coverage=1.0):
-    return {"covered": {"score": covered_score, "coverage": 1.0},
-            "removed": {"score": removed_score, "coverage": coverage}}
+def side(dense, coverage=1.0, rerank=None):
+    return {"dense": dense, "rerank": rerank, "coverage": coverage}
+
+
+def gate_record(covered_dense, removed_dense, covered_coverage=1.0, removed_coverage=1.0):
+    return {"covered": side(covered_dense, covered_coverage),
+            "removed": side(removed_dense, removed_coverage)}
 
 
 def test_abstention_precision_and_recall_count_removed_topics_against_answerable_ones():
     records = [gate_record(0.9, 0.3), gate_record(0.8, 0.7), gate_record(0.4, 0.2)]
-    f = abstention.figures(records, threshold=0.5, min_coverage=0.0)
+    gate = GateModel(("dense",), (10.0,), -5.0, 0.5)  # abstain below a cosine of 0.5
+    f = abstention.figures(records, gate)
     assert f["abstention_recall"] == pytest.approx(2 / 3)  # removed 0.3 and 0.2 refused
     assert f["false_abstention"] == pytest.approx(1 / 3)  # answerable 0.4 refused
     assert f["abstention_precision"] == pytest.approx(2 / 3)
 
 
-def test_abstention_thresholds_refuse_at_most_one_answerable_question_in_ten():
+def test_the_fitted_gate_refuses_at_most_one_answerable_question_in_ten():
     records = [gate_record(0.6 + i / 100, 0.5 + i / 100) for i in range(20)]
-    threshold, _ = abstention.choose_thresholds(records)
-    assert abstention.figures(records, threshold, 0.0)["false_abstention"] <= 0.10
+    gate = abstention.fit_gate([records], ("dense", "coverage"))
+    assert abstention.figures(records, gate)["false_abstention"] <= 0.10
 
 
 def test_key_term_coverage_catches_a_near_miss_similarity_cannot():
-    records = [gate_record(0.7, 0.7, coverage=0.5) for _ in range(10)]
-    threshold, min_coverage = abstention.choose_thresholds(records)
-    assert abstention.figures(records, threshold, min_coverage)["abstention_recall"] == 1.0
+    records = [gate_record(0.7 + i / 1000, 0.7 + i / 1000, removed_coverage=0.4)
+               for i in range(20)]
+    gate = abstention.fit_gate([records], ("dense", "coverage"))
+    assert abstention.figures(records, gate)["abstention_recall"] == 1.0
+
+
+def test_no_file_of_questions_is_refused_wholesale_for_the_others():
+    literal = [gate_record(0.8, 0.5, 1.0, 0.3) for _ in range(20)]  # worded as their documents
+    paraphrased = [gate_record(0.75, 0.5, 0.4, 0.3) for _ in range(20)]  # few shared key terms
+    gate = abstention.fit_gate([literal, paraphrased], ("dense", "coverage"))
+    assert abstention.figures(paraphrased, gate)["false_abstention"] <= 0.10
+    assert abstention.figures(literal, gate)["abstention_recall"] == 1.0
+
+
+def test_report_only_files_are_never_fitted_on(tmp_path):
+    tuned = [gate_record(0.8, 0.4) for _ in range(20)]
+    reported = [gate_record(0.3, 0.2) for _ in range(10)]  # would drag the threshold down
+    report = abstention.summarise({"dev.jsonl": tuned, "test.jsonl": reported}, {},
+                                  report_only=["test.jsonl"])
+    gate = report["without_reranker"]
+    assert gate["fitted_on"] == 10  # the even half of dev.jsonl only
+    assert gate["files"]["test.jsonl"]["n"] == 10 and gate["files"]["test.jsonl"]["report_only"]
+    assert report["with_reranker"] == {"skipped": "no records carry these signals"}
 
 
 def test_the_verdict_rule_says_unclear_when_no_margin_beats_the_majority_class():
