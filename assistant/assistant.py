@@ -110,8 +110,7 @@ class Assistant:
         return distinct_documents(hits, k)
 
     def relevance(self, question: str, hits: Sequence[Hit]) -> Relevance:
-        return assess(question, hits, self.retriever.embedder.encode,
-                      self.settings.retrieval.reranker)
+        return assess(question, hits, self.retriever.embedder.encode)
 
     def option_scores(
         self, question: str, options: Sequence[str], passages: Sequence[Passage]
@@ -165,8 +164,8 @@ class Assistant:
         passages = tuple(h.passage for h in hits)
         relevance = self.relevance(question, hits)
         if not relevance.covered:
-            log.info("answered: not covered (%s %.3f < %.3f), %d closest sources",
-                     relevance.kind, relevance.score, relevance.threshold, len(passages))
+            log.info("answered: not covered (gate %.3f < %.3f), %d closest sources",
+                     relevance.score, relevance.threshold, len(passages))
             yield Answer(question=question, text=NOT_COVERED, citations=(), passages=passages,
                          hits=tuple(hits), abstained=True,
                          relevance=relevance.score if hits else None)

@@ -13,9 +13,10 @@ questions of every file not marked `--report-only`; its threshold is the one cat
 removed-topic questions while refusing at most one answerable question in ten **in every file**
 (fitted with a margin, `MAX_FALSE_ABSTENTION`; a kind of question the gate reads badly, such as
 paraphrased expert questions, must not be refused wholesale for the sake of the others).
-Figures are reported on the odd-numbered questions and on the report-only files. A gate without
-the reranker's score (`WITHOUT_RERANKER`) is fitted beside it. Questions on different indexes
-are scored in separate runs and fitted together from their saved records:
+Figures are reported on the odd-numbered questions and on the report-only files. Two gates are
+fitted: over cosine and coverage (`without_reranker`: the shipped `relevance.GATE`) and, for
+comparison, with the reranker's score too (`with_reranker`). Questions on different indexes are
+scored in separate runs and fitted together from their saved records:
 
     python -m evals.suites.abstention --questions FILE... [--limit N] [--index-name NAME]
         [--report-only FILE...] --out F
