@@ -32,8 +32,13 @@ _NEVER = {
     "INTRODUCTION", "DESIGN", "SETTING", "SETTINGS", "PARTICIPANTS", "PATIENTS", "SUBJECTS",
     "MATERIALS AND METHODS", "STUDY DESIGN", "INTERVENTION", "INTERVENTIONS", "MEASUREMENTS",
     "MAIN OUTCOME MEASURES", "OUTCOME MEASURES", "CONTEXT", "HYPOTHESIS", "QUESTION",
+    "PATIENTS AND METHODS", "SUBJECTS AND METHODS", "METHODS AND MATERIALS",
 }
 UNLABELLED_TIER = 2
+KNOWN_LABELS = frozenset(_TIER) | _NEVER
+# A section label written into the text itself: "[Methods] Subjects were ..." (article bodies) or
+# "CONCLUSIONS A 3-base pair deletion ..." (abstracts whose labels lost their colon).
+_BRACKET_LABEL = re.compile(r"^\[([A-Za-z][A-Za-z /&-]{2,40})\]\s+")
 _HEADING = re.compile(
     r"^(what|how|who|is|are|can|could|does|do|should|which|when|where|why)\b.{0,120}$", re.I
 )
@@ -66,8 +71,25 @@ def passage_sentences(passage: Passage) -> list[tuple[str, str]]:
         match = _LABEL.match(line)
         label = match.group(1) if match else ""
         body = line[match.end() :] if match else line
-        out += [(label, s) for s in split_sentences(body) if len(s.split()) >= 5]
+        for sentence in split_sentences(body):
+            own_label, sentence = inline_label(sentence)
+            if len(sentence.split()) >= 5:
+                out.append((own_label or label, sentence))
     return out
+
+
+def inline_label(sentence: str) -> tuple[str, str]:
+    """(label, the sentence without it) when the sentence opens with a known section label
+    written into the text; ("", sentence) otherwise. Only known labels: "DNA Analysis showed"
+    keeps its "DNA"."""
+    match = _BRACKET_LABEL.match(sentence)
+    if match and match.group(1).strip().upper() in KNOWN_LABELS:
+        return match.group(1).strip().upper(), sentence[match.end():]
+    for label in sorted(KNOWN_LABELS, key=len, reverse=True):
+        rest = sentence[len(label) + 1:]
+        if sentence.startswith(label + " ") and rest[:1].isupper():
+            return label, rest
+    return "", sentence
 
 
 def quotable(label: str, sentence: str) -> bool:

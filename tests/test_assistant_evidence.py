@@ -26,6 +26,31 @@ def test_passage_sentences_drop_the_title_and_keep_section_labels():
     ]
 
 
+def test_a_label_written_into_the_text_is_read_as_the_sentence_label():
+    body = Passage(
+        doc_id="3", chunk=0, pmid="3", title="Ankle position",
+        text="Ankle position\n[Methods] Subjects were trained in knee extension at 70% of 1RM "
+             "under three ankle conditions. CONCLUSIONS A 3-base pair deletion can produce "
+             "disparate phenotypes in one family. DNA Analysis showed the deletion in all three.",
+    )
+    assert passage_sentences(body) == [
+        ("METHODS", "Subjects were trained in knee extension at 70% of 1RM under three ankle "
+                    "conditions."),
+        ("CONCLUSIONS", "A 3-base pair deletion can produce disparate phenotypes in one family."),
+        ("", "DNA Analysis showed the deletion in all three."),  # not a label: kept whole
+    ]
+
+
+def test_a_methods_sentence_labelled_in_brackets_is_never_quoted(embedder):
+    body = Passage(
+        doc_id="4", chunk=0, pmid="4", title="Strength training",
+        text="Strength training\n[Methods] Subjects were trained isokinetically in knee "
+             "extension and flexion at 70 or 80% of 1RM under three ankle conditions.",
+    )
+    q = embedder.encode(["Does ankle position change knee extension strength training?"])[0]
+    assert key_sentences(q, [body], embedder.encode) == []
+
+
 def test_the_finding_is_quoted_rather_than_the_aim(embedder):
     q = embedder.encode(["Do zinc lozenges shorten colds?"])[0]
     chosen = key_sentences(q, [TRIAL, KNEE], embedder.encode)
