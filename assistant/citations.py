@@ -56,6 +56,13 @@ _LABEL = re.compile(rf"\b(?:{LABEL_WORDS})\b\s*:?|^[A-Z][A-Z /&-]{{1,40}}:\s*", 
 _SENTENCE_END = re.compile(
     r"\n+|(?<=[.!?])\s+(?=[A-Z0-9(\[\u201c\"])|(?<=[.!?][\u201d\"])\s+|(?<=\])\s+(?=[A-Z\u201c-])"
 )
+# An article's administrative lines, not findings: they pass a word-overlap check by being copied.
+_ADMINISTRATIVE = re.compile(
+    r"^\W*(?:(?:clinical\s+)?trial\s+regist\w*|regist(?:ration|ered\s+at)\b|clinicaltrials\.gov|"
+    r"funding|financial\s+disclosure|copyright|©|conflicts?\s+of\s+interest|competing\s+"
+    r"interests?|acknowledg\w*)",
+    re.IGNORECASE,
+)
 _LEADING_MARKERS = re.compile(r"^(?:\[\d{1,4}(?:\s*[,;]\s*\d{1,4})*\]\s*)+")
 _CLAUSE = re.compile(r";|,?\s+\b(?:but|whereas|while|although|however)\b|\s+-\s+", re.I)
 _NEGATION = re.compile(
@@ -259,6 +266,8 @@ def claim_problem(sentence: str) -> str:
         return f"too short to check (under {MIN_CONTENT_WORDS} content words)"
     if instruction_like(bare):
         return "instruction-like text"
+    if _ADMINISTRATIVE.match(bare):
+        return "not a finding (registration, funding or copyright line)"
     return ""
 
 

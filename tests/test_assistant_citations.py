@@ -119,6 +119,22 @@ def test_one_word_and_label_only_sentences_are_rejected():
     assert [d.reason for d in g.dropped] == ["empty or only a label"] * 3
 
 
+def test_a_copied_registration_or_funding_line_is_not_a_finding():
+    registered = Passage(
+        doc_id="9", chunk=0, pmid="9", title="Prebiotics",
+        text="Prebiotics\nCONCLUSIONS: The prebiotics raised bifidobacteria counts in adults.\n"
+             "Trial Registration: ClinicalTrials.gov, NCT 01251783. Funding: National Council "
+             "of Science and Technology grant 2011.",
+    )
+    g = ground("Trial Registration: ClinicalTrials.gov, NCT 01251783 [1]. Funding: National "
+               "Council of Science and Technology grant 2011 [1].", [registered])
+    assert g.abstained
+    assert {d.reason for d in g.dropped} == {
+        "not a finding (registration, funding or copyright line)"}
+    assert ground("The prebiotics raised bifidobacteria counts in adults [1].",
+                  [registered]).citations
+
+
 def test_section_labels_are_not_source_words():
     assert not content_words("RESULTS: CONCLUSIONS: ANSWER")
     assert "result" not in content_words(ASPIRIN.text)
