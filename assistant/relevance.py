@@ -75,10 +75,6 @@ class Relevance:
     def covered(self) -> bool:
         return self.score >= self.threshold
 
-    @property
-    def coverage(self) -> float:
-        return self.signals["coverage"]
-
 
 # Words that frame a question rather than name its subject.
 FRAMING = frozenset(
