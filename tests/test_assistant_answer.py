@@ -14,10 +14,10 @@ from assistant.verdict import as_label
 from retrieval.query import QueryError
 
 OUT_OF_CORPUS = "Does melatonin improve sleep quality in night-shift nurses?"
-# The PubMedQA abstracts' nearest: sleep bruxism, nurses' work stress. A near miss such as vitamin D
-# and hip fractures (sources on vitamin D and bone density, and on a combination with vitamin D3
-# that lowered hip fracture risk) now passes the gate: it is answered "Unclear" with what the
-# sources say (README, the relevance gate).
+# The PubMedQA abstracts nearest to it are on sleep bruxism and sleep reports. A near miss such as
+# vitamin D and hip fractures (sources on vitamin D and bone density, and on a combination with
+# vitamin D3 that lowered hip fracture risk) now passes the gate: it is answered "Unclear" with
+# what the sources say (README, the relevance gate).
 FOLLOWED = "Does vitamin D supplementation prevent hip fractures in older women?"
 
 
