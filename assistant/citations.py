@@ -57,10 +57,11 @@ _SENTENCE_END = re.compile(
     r"\n+|(?<=[.!?])\s+(?=[A-Z0-9(\[\u201c\"])|(?<=[.!?][\u201d\"])\s+|(?<=\])\s+(?=[A-Z\u201c-])"
 )
 # An article's administrative lines, not findings: they pass a word-overlap check by being copied.
+# Anchored at the start, in the lines' own forms: "Registration rates rose" stays a claim.
 _ADMINISTRATIVE = re.compile(
-    r"^\W*(?:(?:clinical\s+)?trial\s+regist\w*|regist(?:ration|ered\s+at)\b|clinicaltrials\.gov|"
-    r"funding|financial\s+disclosure|copyright|©|conflicts?\s+of\s+interest|competing\s+"
-    r"interests?|acknowledg\w*)",
+    r"^\W*(?:(?:clinical\s+)?trial\s+regist\w*|registration\s*(?::|number|no\b|id\b)|"
+    r"registered\s+at\b|clinicaltrials\.gov|funding\s*:|financial\s+disclosures?\s*:|copyright\b|"
+    r"©|conflicts?\s+of\s+interest|competing\s+interests?|acknowledge?ments?\b)",
     re.IGNORECASE,
 )
 _LEADING_MARKERS = re.compile(r"^(?:\[\d{1,4}(?:\s*[,;]\s*\d{1,4})*\]\s*)+")

@@ -5,6 +5,7 @@ from assistant.citations import (
     check,
     check_sentence,
     cited_sentences,
+    claim_problem,
     content_words,
     ground,
     numbers_in,
@@ -133,6 +134,11 @@ def test_a_copied_registration_or_funding_line_is_not_a_finding():
         "not a finding (registration, funding or copyright line)"}
     assert ground("The prebiotics raised bifidobacteria counts in adults [1].",
                   [registered]).citations
+
+
+def test_a_finding_that_opens_with_registration_or_funding_is_still_a_claim():
+    assert claim_problem("Registration rates of births rose sharply after the reform [1].") == ""
+    assert claim_problem("Funding cuts reduced clinic attendance by a third [1].") == ""
 
 
 def test_section_labels_are_not_source_words():
