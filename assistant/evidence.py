@@ -36,6 +36,7 @@ _NEVER = {
 }
 UNLABELLED_TIER = 2
 KNOWN_LABELS = frozenset(_TIER) | _NEVER
+_LONGEST_FIRST = tuple(sorted(KNOWN_LABELS, key=len, reverse=True))  # "PATIENTS AND METHODS" first
 # A section label written into the text itself: "[Methods] Subjects were ..." (article bodies) or
 # "CONCLUSIONS A 3-base pair deletion ..." (abstracts whose labels lost their colon).
 _BRACKET_LABEL = re.compile(r"^\[([A-Za-z][A-Za-z /&-]{2,40})\]\s+")
@@ -85,7 +86,7 @@ def inline_label(sentence: str) -> tuple[str, str]:
     match = _BRACKET_LABEL.match(sentence)
     if match and match.group(1).strip().upper() in KNOWN_LABELS:
         return match.group(1).strip().upper(), sentence[match.end():]
-    for label in sorted(KNOWN_LABELS, key=len, reverse=True):
+    for label in _LONGEST_FIRST:
         rest = sentence[len(label) + 1:]
         if sentence.startswith(label + " ") and rest[:1].isupper():
             return label, rest
