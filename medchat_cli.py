@@ -272,6 +272,41 @@ def cmd_triage_signs(args: argparse.Namespace) -> int:
     return 0
 
 
+READER_YES_NO = (str(Path(__file__).resolve().parent / "evals" / "data" / "pubmedqa"
+                     / "questions_trainval.jsonl"),)
+READER_EFFECT = (str(Path(__file__).resolve().parent / "evals" / "data" / "evidence_inference"
+                     / "questions_dev.jsonl"),)
+
+
+def cmd_reader(args: argparse.Namespace) -> int:
+    """Fit the verdict reader on yes/no and effect question files whose documents are in the
+    corpus (default: the built-in PubMedQA and Evidence Inference abstracts)."""
+    from assistant import reader_training as rt
+    from assistant.reader import READERS_DIR, SHIPPED
+    from corpus.builtin import read_builtin
+    from retrieval.embedder import Embedder
+
+    if not 0 <= args.holdout < 1:
+        raise InputError(f"--holdout is a fraction of topics in [0, 1), got {args.holdout}")
+    settings = _settings(args)
+    docs = _documents(settings, args.corpus)[0] if args.corpus else \
+        read_builtin(sources=("pubmedqa", "evidence_inference"))
+    by_id = rt.documents_by_id(docs)
+    limit = args.limit or None
+    yes_no = [r for path in args.yes_no or READER_YES_NO for r in rt.read_jsonl(path)[:limit]]
+    effect = [r for path in args.effect or READER_EFFECT for r in rt.read_jsonl(path)[:limit]]
+    embedder = Embedder(settings.retrieval.embedder, "cpu", settings.model_cache)
+    out = Path(args.out) if args.out else READERS_DIR / SHIPPED
+    card = {"embedder": settings.retrieval.embedder,
+            "data": {"yes_no": [Path(p).name for p in args.yes_no or READER_YES_NO],
+                     "effect": [Path(p).name for p in args.effect or READER_EFFECT]}}
+    info = rt.train(yes_no, effect, by_id, embedder.encode, out,
+                    rt.ReaderTrainingSettings(holdout=args.holdout), card=card)
+    print(json.dumps(info["held_out"], indent=2))
+    print(f"Reader saved to {out}", file=sys.stderr)
+    return 0
+
+
 def cmd_reranker(args: argparse.Namespace) -> int:
     """Mine hard negatives from the index, train, and write the held-out questions beside the
     model, so `medchat eval retrieval --reranker OUT --questions OUT/held_out-N-NAME.jsonl`
@@ -511,6 +546,21 @@ def parser() -> argparse.ArgumentParser:
     urgency.add_argument("--embedder", help="sentence embedder the stories are read with (a "
                          "packaged name, a Hugging Face id or a folder; default all-mpnet-base-v2)")
     urgency.set_defaults(func=cmd_triage_urgency)
+
+    rd = sub.add_parser("reader", help="train the verdict reader (yes/no and trial effects)")
+    rd.add_argument("action", choices=["train"])
+    rd.add_argument("--out", help="folder for the reader (default: the shipped "
+                                  "assistant/readers/medchat-verdict)")
+    rd.add_argument("--yes-no", nargs="+", metavar="FILE", help="PubMedQA-shaped files (question, "
+                    "decision, long_answer, pmid); default evals/data/pubmedqa/questions_trainval")
+    rd.add_argument("--effect", nargs="+", metavar="FILE", help="Evidence Inference-shaped files "
+                    "(question, label, evidence, gold_pmids); default its questions_dev")
+    rd.add_argument("--corpus", nargs="+", metavar="PATH", help="where the questions' documents "
+                    "are (default: the built-in PubMedQA and Evidence Inference abstracts)")
+    rd.add_argument("--holdout", type=float, default=0.2,
+                    help="fraction of topics kept out of training for the report (default 0.2)")
+    rd.add_argument("--limit", type=int, help="read only the first N questions of each file")
+    rd.set_defaults(func=cmd_reader)
 
     rr = sub.add_parser("reranker", help="train a reranker on question files with known answers")
     rr.add_argument("action", choices=["train"])

@@ -2,8 +2,8 @@
 
 One question goes: English check -> retrieval (one passage per document) -> relevance gate
 (abstain with the closest sources when nothing is relevant) -> for a yes/no question, the verdict
--> the model's draft, each sentence streamed only once the citation check passes it -> when
-nothing passes, quotes of the sources' findings -> the `Answer`.
+the reader takes from the top source -> the model's draft, each sentence streamed only once the
+citation check passes it -> when nothing passes, quotes of the sources' findings -> the `Answer`.
 """
 
 from __future__ import annotations
@@ -15,19 +15,21 @@ from pathlib import Path
 
 from assistant import verdict as decision
 from assistant.citations import Checked, check_sentence, contradicts, settle, split_answer
-from assistant.evidence import key_sentences, quote
+from assistant.evidence import findings, key_sentences, quote, rank_findings
 from assistant.followup import standalone_question
 from assistant.generator import TextGenerator, make_generator
 from assistant.language import is_english
 from assistant.prompt import STOP, answer_prompt, choice_prompt
+from assistant.reader import EFFECTS, Reading, VerdictReader
 from assistant.records import (
     ABSTAIN,
     ENGLISH_ONLY,
     NOT_COVERED,
-    VERDICT_TEXT,
     Answer,
     Choice,
+    Citation,
     Dropped,
+    verdict_text,
 )
 from assistant.relevance import Relevance, assess
 from assistant.settings import Settings
@@ -82,11 +84,15 @@ class Assistant:
     """Answers questions from the indexed literature; one instance serves many questions."""
 
     def __init__(
-        self, retriever: Retriever, generator: TextGenerator, settings: Settings
+        self, retriever: Retriever, generator: TextGenerator, settings: Settings,
+        reader: VerdictReader | None = None,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
         self.settings = settings
+        # verdict_reader = "" states no verdicts (always "unclear")
+        self.reader = reader or (VerdictReader(settings.verdict_reader)
+                                 if settings.verdict_reader else None)
 
     @classmethod
     def from_settings(cls, settings: Settings, index_dir: Path | None = None) -> Assistant:
@@ -121,12 +127,35 @@ class Assistant:
         )
         return {o: scored[" " + o] for o in options}
 
-    def verdict(self, question: str, passages: Sequence[Passage]) -> str:
-        """"yes", "no" or "unclear": the decision `choose` also makes (no scoring needed while
-        the rule trusts no margin)."""
-        if decision.always_unclear():
-            return "unclear"
-        return decision.decide(self.option_scores(question, decision.OPTIONS, passages))
+    def document(self, passage: Passage) -> list[Passage]:
+        """The whole document a passage is from (the passage alone when the index lacks it)."""
+        return self.retriever.document(passage.doc_id) or [passage]
+
+    def read_yes_no(self, question: str, passages: Sequence[Passage]) -> Reading | None:
+        """What the top source's findings say to a yes/no question (None without a reader or
+        sources): the reading both `answer` and `choose` decide from."""
+        if self.reader is None or not passages:
+            return None
+        vector = self.retriever.embedder.encode([question])[0]
+        read = findings(vector, self.document(passages[0]), self.retriever.embedder.encode)
+        return self.reader.read_yes_no(question, " ".join(read), source=1)
+
+    def read_effect(self, question: str, passages: Sequence[Passage]) -> Reading | None:
+        """The direction of a trial's effect, read from the top source's sentence most likely
+        to report the question's outcome."""
+        if self.reader is None or not passages:
+            return None
+        encode = self.retriever.embedder.encode
+        ranked = rank_findings(question, encode([question])[0], self.document(passages[0]),
+                               encode, self.reader.selector)
+        return self.reader.read_effect(question, " ".join(ranked[:1]), source=1)
+
+    def verdict(self, question: str, passages: Sequence[Passage]) -> tuple[str, Reading | None]:
+        """("yes" | "no" | "unclear", the reading): the decision `choose` also makes."""
+        reading = self.read_yes_no(question, passages)
+        if reading is None:
+            return "unclear", None
+        return decision.decide(reading.probabilities), reading
 
     # --- answering ----------------------------------------------------------------------------
 
@@ -170,9 +199,13 @@ class Assistant:
                          hits=tuple(hits), abstained=True,
                          relevance=relevance.score if hits else None)
             return
-        verdict = self.verdict(question, passages) if decision.is_yes_no_question(question) \
-            else None
-        lead = VERDICT_TEXT[verdict] if verdict else ""
+        verdict, reading = self.verdict(question, passages) \
+            if decision.is_yes_no_question(question) else (None, None)
+        sure = bool(reading and self.reader
+                    and decision.is_sure(reading.probabilities, self.reader.yes_no_threshold))
+        source = reading.source if reading and verdict != "unclear" else None
+        lead = verdict_text(verdict, sure, source) if verdict else ""
+        opening = lead
         kept: list[Checked] = []
         dropped: list[Dropped] = []
         for sentence in self._checked_sentences(question, passages, kept, dropped):
@@ -189,9 +222,11 @@ class Assistant:
                 abstained, extractive = False, True
                 yield (lead + "\n" if lead else "") + text
         if abstained:
-            text, verdict = ABSTAIN, None
+            text, verdict, source = ABSTAIN, None, None
         elif verdict:
-            text = VERDICT_TEXT[verdict] + ("\n" if extractive else " ") + text
+            text = opening + ("\n" if extractive else " ") + text
+            if source is not None and all(c.number != source for c in citations):
+                citations = (*citations, Citation(source, passages[source - 1]))
         log.info(
             "answered: %d sources, %d citations, %d sentences dropped, extractive=%s, "
             "abstained=%s, verdict=%s", len(passages), len(citations), len(grounded.dropped),
@@ -207,6 +242,9 @@ class Assistant:
             dropped=grounded.dropped,
             extractive=extractive,
             verdict=verdict,
+            verdict_sure=sure and verdict is not None,
+            verdict_probability=(reading.probabilities[decision.as_label(verdict)]
+                                 if reading and verdict else None),
             relevance=relevance.score,
         )
 
@@ -257,18 +295,25 @@ class Assistant:
     def choose(
         self, question: str, options: Sequence[str], passages: Sequence[Passage] | None = None
     ) -> Choice:
-        """Pick one of fixed `options` given the sources. For yes/no/maybe the label is the
-        verdict rule's (`verdict.decide`, "unclear" = "maybe"), the decision `answer` states;
-        other option sets take the most likely option.
-
-        Raw likelihoods, not calibrated against a source-free prompt: on PubMedQA development
-        questions that calibration made Gemma 270M answer "maybe" every time.
+        """Pick one of fixed `options` given the sources. yes/no/maybe and the three trial
+        effect labels are the verdict reader's most likely label from the top source (for
+        yes/no the decision `answer` states); other option sets, or no reader, take the
+        generator's most likely option (raw likelihoods: calibrating them against a source-free
+        prompt made Gemma 270M answer "maybe" to every PubMedQA development question).
         """
         question = check_query(question)
         if passages is None:
             passages = [h.passage for h in self.sources(question)]
-        scores = self.option_scores(question, options, passages)
+        reading = None
         if set(options) == set(decision.OPTIONS):
+            reading = self.read_yes_no(question, passages)
+        elif set(options) == set(EFFECTS):
+            reading = self.read_effect(question, passages)
+        if reading is not None:
+            scores = {o: reading.probabilities[o] for o in options}
+        else:
+            scores = self.option_scores(question, options, passages)
+        if reading is not None and set(options) == set(decision.OPTIONS):
             label = decision.as_label(decision.decide(scores))
         else:
             label = max(options, key=lambda o: scores[o])

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from assistant.citations import content_words
 from assistant.prompt import instruction_like
 from assistant.records import Citation, source_kind
 from corpus.chunking import split_sentences
@@ -145,6 +146,86 @@ def key_sentences(
         if len(chosen) == n:
             break
     return chosen
+
+
+READ_WORDS = 120  # a verdict is read from a few sentences, not a whole abstract
+CONCLUSION_BONUS = 0.1  # a conclusion states the answer; a results line only part of it
+_STATISTIC = re.compile(
+    r"\bp\s*[<=>\u2264]|\bCI\b|confidence interval|significan|odds ratio|hazard ratio|"
+    r"\b(OR|RR|HR)\b", re.I)
+SELECTOR_FEATURES = ("similarity", "question words", "statistic", "conclusions", "results",
+                     "unlabelled", "position")
+
+
+def finding_sentences(passages: Sequence[Passage]) -> list[tuple[str, str]]:
+    """(label, sentence) of every quotable sentence of some passages, each once (a document's
+    passages overlap), in reading order."""
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for passage in passages:
+        for label, sentence in passage_sentences(passage):
+            if sentence not in seen and quotable(label, sentence):
+                seen.add(sentence)
+                out.append((label, sentence))
+    return out
+
+
+def findings(
+    question_vector: np.ndarray, passages: Sequence[Passage], encode, max_words: int = READ_WORDS
+) -> list[str]:
+    """The sentences of one document a yes/no verdict is read from, in reading order: its
+    conclusions and results, those closest to the question first (conclusions favoured), within
+    `max_words`. A document without section labels gives its quotable sentences."""
+    sentences = finding_sentences(passages)
+    candidates = [pair for pair in sentences if pair[0] in _TIER] or sentences
+    if not candidates:
+        return []
+    similarity = encode([s for _, s in candidates]) @ question_vector
+    score = [float(sim) + (CONCLUSION_BONUS if _TIER.get(label) == 0 else 0.0)
+             for sim, (label, _) in zip(similarity, candidates, strict=True)]
+    chosen: list[int] = []
+    words = 0
+    for i in sorted(range(len(candidates)), key=lambda i: -score[i]):
+        length = len(candidates[i][1].split())
+        if chosen and words + length > max_words:
+            continue
+        chosen.append(i)
+        words += length
+    return [candidates[i][1] for i in sorted(chosen)]
+
+
+def sentence_features(
+    question: str, question_vector: np.ndarray, sentences: Sequence[tuple[str, str]], encode
+) -> np.ndarray:
+    """One row per (label, sentence), in SELECTOR_FEATURES order."""
+    if not sentences:
+        return np.zeros((0, len(SELECTOR_FEATURES)))
+    asked = content_words(question)
+    similarity = encode([s for _, s in sentences]) @ question_vector
+    last = max(1, len(sentences) - 1)
+    rows = []
+    for i, (label, sentence) in enumerate(sentences):
+        tier = _TIER.get(label, UNLABELLED_TIER)
+        rows.append([
+            float(similarity[i]), len(asked & content_words(sentence)) / max(1, len(asked)),
+            float(bool(_STATISTIC.search(sentence))), float(tier == 0), float(tier == 1),
+            float(tier == UNLABELLED_TIER), i / last,
+        ])
+    return np.array(rows)
+
+
+def rank_findings(
+    question: str, question_vector: np.ndarray, passages: Sequence[Passage], encode,
+    weights: np.ndarray,
+) -> list[str]:
+    """A document's findings, the one most likely to report the question's outcome first:
+    `weights` (a linear selector over SELECTOR_FEATURES, then a bias) were fitted on the
+    evidence sentences Evidence Inference marks."""
+    sentences = finding_sentences(passages)
+    if not sentences:
+        return []
+    score = sentence_features(question, question_vector, sentences, encode) @ weights[:-1]
+    return [sentences[i][1] for i in np.argsort(-score, kind="stable")]
 
 
 def lead_in(kinds: set[str]) -> str:

@@ -23,6 +23,17 @@ ENGLISH_ONLY = (
 VERDICT_TEXT = {"yes": "Yes.", "no": "No.", "unclear": "Unclear from the retrieved evidence."}
 
 
+def verdict_text(verdict: str, sure: bool = True, source: int | None = None) -> str:
+    """The verdict as the answer's first line: "Yes, according to [1].", "Probably no,
+    according to [2]; the evidence read is not conclusive." or "Unclear from the retrieved
+    evidence." (`source`: the number of the source the verdict was read from)."""
+    if verdict == "unclear" or source is None:
+        return VERDICT_TEXT[verdict]
+    word = verdict.capitalize() if sure else f"Probably {verdict}"
+    tail = "." if sure else "; the evidence read is not conclusive."
+    return f"{word}, according to [{source}]{tail}"
+
+
 def source_kind(passage: Passage) -> str:
     """"abstract" for a PubMed record (it has a PMID), else "consumer-health page" (MedQuAD's
     NIH pages): a reader weighs a trial abstract and a patient leaflet differently."""
@@ -64,6 +75,8 @@ class Answer:
     dropped: tuple[Dropped, ...] = field(default=())  # unsupported sentences removed, with why
     extractive: bool = False  # quotes from the sources, in place of an unsupported draft
     verdict: str | None = None  # "yes" | "no" | "unclear" for a yes/no question, else None
+    verdict_sure: bool = False  # stated plainly, not as a lean ("Probably yes")
+    verdict_probability: float | None = None  # the reader's probability of `verdict`
     relevance: float | None = None  # the gate's score of the best source
     disclaimer: str = DISCLAIMER
 
@@ -109,6 +122,8 @@ def as_json(answer: Answer) -> dict:
         "question": answer.question,
         "answer": answer.text,
         "verdict": answer.verdict,
+        "verdict_sure": answer.verdict_sure,
+        "verdict_probability": answer.verdict_probability,
         "abstained": answer.abstained,
         "extractive": answer.extractive,
         "relevance": answer.relevance,

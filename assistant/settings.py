@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     generator: GeneratorSettings = Field(default_factory=GeneratorSettings,
                                          description="the answer generator and how it decodes")
     app: AppSettings = Field(default_factory=AppSettings, description="the chat UI")
+    verdict_reader: str = Field("medchat-verdict", description="what reads the top source for "
+                                "a verdict (yes/no, trial effects): the shipped medchat-verdict "
+                                'or a folder from `medchat reader train`; "" = state none')
     triage: TriageSettings = Field(default_factory=TriageSettings,
                                    description="the triage meaning layers")
     reading: ReaderSettings = Field(default_factory=ReaderSettings,

@@ -261,6 +261,15 @@ class PassageStore:
             ).fetchall()
         return [row[0] for row in rows]
 
+    def document(self, doc_id: str) -> list[Passage]:
+        """Every passage of one document, in reading order ([] for an unknown id): a reader that
+        weighs a whole abstract needs more than the one window retrieval ranked first."""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM passages WHERE doc_id = ? ORDER BY chunk", (doc_id,)
+            ).fetchall()
+        return [_passage(row) for row in rows]
+
     def titles(self) -> dict[str, str]:
         """Each document's title, keyed by doc id and (when it has one) by PMID."""
         found: dict[str, str] = {}

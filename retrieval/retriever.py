@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.chunking import ChunkSettings
+from corpus.records import Passage
 from retrieval.embedder import Embedder
 from retrieval.fusion import blend_reranked, reciprocal_rank_fusion
 from retrieval.hits import Hit
@@ -72,6 +73,10 @@ class Retriever:
 
             reranker = Reranker(settings.reranker, settings.device, model_cache)
         return cls(index, embedder, settings, reranker)
+
+    def document(self, doc_id: str) -> list[Passage]:
+        """Every passage of one indexed document, in reading order."""
+        return self.index.store.document(doc_id)
 
     def search(
         self,

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.assistant import FAILURES_BEFORE_FALLBACK, Assistant, distinct_documents
 from assistant.citations import Checked, check_sentence, split_answer
-from assistant.records import DISCLAIMER, ENGLISH_ONLY, NOT_COVERED, VERDICT_TEXT, Answer, as_json
+from assistant.records import DISCLAIMER, ENGLISH_ONLY, NOT_COVERED, Answer, as_json, verdict_text
 from assistant.verdict import as_label
 from retrieval.query import QueryError
 
@@ -82,8 +82,8 @@ def test_streamed_text_is_only_checked_text(streamed, answer):
     assert pieces
     for sentence in split_answer("".join(pieces)):
         assert sentence in answer.text
-        if sentence in VERDICT_TEXT.values() or answer.extractive:
-            continue  # the decision rule's verdict; quotes are the sources' own words
+        if sentence in verdict_line(answer) or answer.extractive:
+            continue  # the reader's verdict; quotes are the sources' own words
         checked = check_sentence(sentence, answer.passages)
         assert isinstance(checked, Checked) and checked.text == sentence
 
@@ -111,14 +111,27 @@ def test_a_draft_whose_first_sentence_fails_is_abandoned_for_the_quotes(
     assert counting.pieces_read and not counting.read_to_the_end
 
 
+def verdict_line(answer: Answer) -> str:
+    source = None if answer.verdict == "unclear" else 1
+    return verdict_text(answer.verdict, answer.verdict_sure, source)
+
+
 def test_a_yes_no_question_gets_the_verdict_first_and_choose_agrees(
     assistant, answer, pubmedqa_question
 ):
-    assert answer.verdict in VERDICT_TEXT
-    assert answer.text.startswith(VERDICT_TEXT[answer.verdict])
+    assert answer.verdict in ("yes", "no", "unclear")
+    assert answer.text.startswith(verdict_line(answer))
     choice = assistant.choose(pubmedqa_question["question"], ["yes", "no", "maybe"],
                               answer.passages)
     assert choice.label == as_label(answer.verdict)
+    assert choice.scores[choice.label] == pytest.approx(answer.verdict_probability)
+
+
+def test_a_stated_verdict_cites_the_source_it_was_read_from(answer):
+    assert answer.verdict in ("yes", "no")  # this abstract concludes that the scans are useful
+    assert "[1]" in verdict_line(answer)
+    assert any(c.number == 1 for c in answer.citations)
+    assert "[1] " in answer.render()
 
 
 def test_a_duplicate_source_is_shown_once(assistant, retriever, pubmedqa_question):
@@ -173,7 +186,8 @@ def test_a_non_english_question_gets_the_english_only_reply(assistant):
 
 def test_the_json_record_exposes_how_the_answer_was_made(answer):
     record = as_json(answer)
-    assert {"verdict", "extractive", "abstained", "dropped", "citations", "sources"} <= set(record)
+    assert {"verdict", "verdict_sure", "verdict_probability", "extractive", "abstained",
+            "dropped", "citations", "sources"} <= set(record)
     for citation in record["citations"]:
         assert {"support", "numbers_ok", "negation_ok"} <= set(citation)
     assert all({"sentence", "reason"} == set(d) for d in record["dropped"])

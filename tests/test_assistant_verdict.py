@@ -6,7 +6,8 @@ import pytest
 
 from assistant.assistant import Assistant, is_verdict_label, without_polar_word
 from assistant.evidence import passage_sentences
-from assistant.verdict import decide, is_yes_no_question
+from assistant.records import verdict_text
+from assistant.verdict import decide, is_sure, is_yes_no_question
 
 
 @pytest.mark.parametrize("question", [
@@ -39,10 +40,22 @@ def test_a_leading_no_that_negates_the_claim_is_kept():
         "No patients died in the zinc group [1]."
 
 
-def test_the_rule_is_unclear_within_the_margin():
-    assert decide({"yes": -1.0, "no": -1.2}, bias=0.0, margin=0.5) == "unclear"
-    assert decide({"yes": -0.2, "no": -1.2}, bias=0.0, margin=0.5) == "yes"
-    assert decide({"yes": -2.0, "no": -1.2}, bias=0.0, margin=0.5) == "no"
+def test_the_verdict_is_the_most_likely_label_and_maybe_is_unclear():
+    assert decide({"yes": 0.5, "no": 0.3, "maybe": 0.2}) == "yes"
+    assert decide({"yes": 0.2, "no": 0.5, "maybe": 0.3}) == "no"
+    assert decide({"yes": 0.3, "no": 0.3, "maybe": 0.4}) == "unclear"
+
+
+def test_a_verdict_is_stated_plainly_only_at_the_threshold():
+    assert is_sure({"yes": 0.7, "no": 0.2, "maybe": 0.1}, threshold=0.65)
+    assert not is_sure({"yes": 0.6, "no": 0.3, "maybe": 0.1}, threshold=0.65)
+    assert not is_sure({"yes": 0.1, "no": 0.1, "maybe": 0.8}, threshold=0.65)
+
+
+def test_a_lean_is_worded_as_one_and_names_its_source():
+    assert verdict_text("yes", sure=True, source=1) == "Yes, according to [1]."
+    assert verdict_text("no", sure=False, source=2).startswith("Probably no, according to [2];")
+    assert verdict_text("unclear", sure=False) == "Unclear from the retrieved evidence."
 
 
 @pytest.mark.parametrize("sentence", ["Yes.", "No.", "Unclear.", "No significant difference.",

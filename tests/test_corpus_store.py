@@ -145,3 +145,12 @@ def test_create_refuses_to_replace_and_open_needs_an_existing_store(store, tmp_p
         PassageStore.create(store.path)
     with pytest.raises(FileNotFoundError):
         PassageStore.open(tmp_path / "missing.sqlite")
+
+
+def test_document_returns_every_passage_of_one_document_in_reading_order(store, passages):
+    doc_id = next(p.doc_id for p in passages if p.chunk == 1)
+    expected = [p.text for p in passages if p.doc_id == doc_id]
+    found = store.document(doc_id)
+    assert [p.text for p in found] == expected and [p.chunk for p in found] == sorted(
+        p.chunk for p in found)
+    assert store.document("no-such-document") == []

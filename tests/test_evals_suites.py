@@ -254,20 +254,19 @@ def test_report_only_files_are_never_fitted_on(tmp_path):
     assert report["with_reranker"] == {"skipped": "no records carry these signals"}
 
 
-def test_the_verdict_rule_says_unclear_when_no_margin_beats_the_majority_class():
-    records = [{"gold": g, "yes": 0.0, "no": lean, "maybe": -5.0}
-               for g, lean in zip(["yes", "no"] * 10, [0.1, -0.1] * 10, strict=True)]
-    bias, margin = verdict.choose_rule(records)  # the lean points the wrong way every time
-    assert margin == float("inf")
-    assert verdict.figures(records, bias, margin)["coverage"] == 0.0
+def test_verdict_figures_count_plain_verdicts_apart_from_leans():
+    records = ([{"gold": "yes", "label": "yes", "sure": True}] * 6
+               + [{"gold": "no", "label": "yes", "sure": False}] * 2
+               + [{"gold": "no", "label": "maybe", "sure": False}] * 2)
+    f = verdict.figures(records)
+    assert f["sure"]["coverage"] == 0.6 and f["sure"]["precision"] == 1.0
+    assert f["yes_or_no"]["coverage"] == 0.8 and f["yes_or_no"]["precision"] == 0.75
+    assert f["accuracy"] == 0.6 and f["majority_accuracy"] == 0.6
+    assert f["said"] == {"yes": 8, "no": 0, "maybe": 2}
 
 
-def test_the_verdict_rule_states_yes_and_no_when_the_lean_is_informative():
-    records = [{"gold": g, "yes": lean, "no": 0.0, "maybe": -5.0}
-               for g, lean in zip(["yes", "no"] * 10, [1.0, -1.0] * 10, strict=True)]
-    bias, margin = verdict.choose_rule(records)
-    f = verdict.figures(records, bias, margin)
-    assert f["coverage"] == 1.0 and f["stated_precision"] == 1.0
+def test_a_precision_on_few_verdicts_has_a_wide_interval():
+    assert verdict.wilson_low(3, 3) < 0.5 < verdict.wilson_low(300, 300)
 
 
 @dataclass
