@@ -158,6 +158,15 @@ def test_check_answer_marks_support_and_validity():
     assert record["valid"] == [True, False, False]  # [2] was not given, [3] points at nothing
 
 
+def test_the_verdict_line_is_not_judged_as_a_claim_but_its_marker_must_be_valid():
+    given = passage("11", "Metformin reduced HbA1c compared with placebo.")
+    answer = FakeAnswer("Probably yes, according to [1]; the evidence read is not conclusive. "
+                        "Metformin reduced HbA1c [1].", [FakeCitation(1, "11", given)], [given])
+    record = citations.check_answer(answer)
+    assert [s["text"] for s in record["sentences"]] == ["Metformin reduced HbA1c [1]."]
+    assert record["valid"] == [True, True]
+
+
 def test_the_judge_rejects_an_invented_number_and_a_negation_flip():
     source = "Metformin did not reduce HbA1c by 12.5 % compared with placebo."
     assert citations.judge("Metformin did not reduce HbA1c by 12.5% [1].", [source])["supported"]

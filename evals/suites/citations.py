@@ -9,7 +9,11 @@ its own rule, written here and in docs/evaluation.md, to what the user is shown:
   every number and every abbreviation or code ("APC", "IL-6") in it occurs in those passages,
   and each of its clauses is negated exactly when the cited clause most like it is;
 - an answer is *contradictory* when two of its cited sentences take opposite polarity on the
-  same claim (the words of one contained in the other's).
+  same claim (the words of one contained in the other's);
+- the verdict line a yes/no answer opens with ("Yes, according to [1].", "Probably no,
+  according to [2]; ...") names the source the verdict was read from: it is not judged as a
+  claim (the qa and verdict suites measure whether verdicts are right), but its marker counts
+  for validity.
 
 Precision: supported / cited sentences (also over the model's own sentences alone, without the
 quotes of extractive answers). Validity: citation markers naming a passage the answer
@@ -18,6 +22,7 @@ was given / markers. Abstention and extractive rates: answers abstaining, answer
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -41,6 +46,7 @@ from evals.ports import Answerer
 
 DEFAULT_LIMIT = 20  # generation runs at a few tokens/s on CPU
 MIN_WORDS = 3
+VERDICT_LINE = re.compile(r"^(Yes|No|Probably (yes|no)), according to \[\d+\]")
 MIN_SHARED = 2
 MIN_OVERLAP = 0.5
 
@@ -89,8 +95,9 @@ def check_answer(answer) -> dict:
     for sentence in cited:
         texts = [by_number[n].passage.text for n in sentence.numbers
                  if n in by_number and by_number[n].passage is not None]
-        sentences.append({"text": sentence.text, "numbers": list(sentence.numbers),
-                          **judge(sentence.text, texts)})
+        if not VERDICT_LINE.match(sentence.text):
+            sentences.append({"text": sentence.text, "numbers": list(sentence.numbers),
+                              **judge(sentence.text, texts)})
         for n in sentence.numbers:
             # a marker with no citation behind it is invalid: it points at nothing
             markers.append(by_number[n].citation_id if n in by_number else None)
@@ -100,7 +107,8 @@ def check_answer(answer) -> dict:
         "extractive": bool(getattr(answer, "extractive", False)),
         "verdict": getattr(answer, "verdict", None),
         "sentences": sentences,
-        "contradictory": contradictory([s.text for s in cited]),
+        "contradictory": contradictory([s.text for s in cited
+                                        if not VERDICT_LINE.match(s.text)]),
         "cited_ids": markers,
         "valid": [cid is not None and cid in given for cid in markers],
         "given_ids": sorted(given),
