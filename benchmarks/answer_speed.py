@@ -7,6 +7,8 @@ Stages, each timed per question after one untimed warm-up answer:
 
 - retrieval: `Assistant.sources` (hybrid search, one passage per document, top k);
 - gate: `Assistant.relevance` on those sources (similarity, reranker score, key-term coverage);
+- verdict: `Assistant.verdict` (yes/no questions only: the top document's findings embedded and
+  read by the verdict reader);
 - first checked text: from the start of `Assistant.answer_stream` to the first text it yields
   (retrieval, gate, verdict, prompt reading and generation until a sentence passes the citation
   check; with an extractive fallback, the quotes after the whole draft was rejected);
@@ -29,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 PUBMEDQA = Path(__file__).resolve().parents[1] / "evals/data/pubmedqa/questions_trainval.jsonl"
-STAGES = ("retrieval", "gate", "first checked text", "complete answer")
+STAGES = ("retrieval", "gate", "verdict", "first checked text", "complete answer")
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -41,12 +43,17 @@ def percentile(values: Sequence[float], q: float) -> float:
 def time_question(assistant, question: str) -> dict:
     """Seconds per stage for one question, and how the answer was made."""
     from assistant.records import Answer
+    from assistant.verdict import is_yes_no_question
 
     start = time.perf_counter()
     hits = assistant.sources(question)
     retrieved = time.perf_counter()
     assistant.relevance(question, hits)
     gated = time.perf_counter()
+    verdict = None
+    if is_yes_no_question(question):
+        assistant.verdict(question, [h.passage for h in hits])
+        verdict = time.perf_counter() - gated
     first = None
     final = None
     start_answer = time.perf_counter()
@@ -56,7 +63,7 @@ def time_question(assistant, question: str) -> dict:
         elif first is None:
             first = time.perf_counter() - start_answer
     complete = time.perf_counter() - start_answer
-    return {"retrieval": retrieved - start, "gate": gated - retrieved,
+    return {"retrieval": retrieved - start, "gate": gated - retrieved, "verdict": verdict,
             "first checked text": first, "complete answer": complete,
             "abstained": final.abstained, "extractive": final.extractive}
 
