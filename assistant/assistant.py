@@ -295,26 +295,24 @@ class Assistant:
     def choose(
         self, question: str, options: Sequence[str], passages: Sequence[Passage] | None = None
     ) -> Choice:
-        """Pick one of fixed `options` given the sources. yes/no/maybe and the three trial
-        effect labels are the verdict reader's most likely label from the top source (for
-        yes/no the decision `answer` states); other option sets, or no reader, take the
-        generator's most likely option (raw likelihoods: calibrating them against a source-free
-        prompt made Gemma 270M answer "maybe" to every PubMedQA development question).
+        """Pick one of fixed `options` given the sources. yes/no/maybe is the verdict `answer`
+        states, as a label (the reader's most likely; "maybe" without a reader); the three
+        trial effect labels are the reader's most likely direction from the top source; other
+        option sets, or effects without a reader, take the generator's most likely option (raw
+        likelihoods: calibrating them against a source-free prompt made Gemma 270M answer
+        "maybe" to every PubMedQA development question).
         """
         question = check_query(question)
         if passages is None:
             passages = [h.passage for h in self.sources(question)]
-        reading = None
-        if set(options) == set(decision.OPTIONS):
-            reading = self.read_yes_no(question, passages)
-        elif set(options) == set(EFFECTS):
-            reading = self.read_effect(question, passages)
-        if reading is not None:
-            scores = {o: reading.probabilities[o] for o in options}
-        else:
-            scores = self.option_scores(question, options, passages)
-        if reading is not None and set(options) == set(decision.OPTIONS):
-            label = decision.as_label(decision.decide(scores))
-        else:
-            label = max(options, key=lambda o: scores[o])
+        if set(options) == set(decision.OPTIONS):  # the verdict `answer` states, as a label
+            verdict, reading = self.verdict(question, passages)
+            scores = dict(reading.probabilities) if reading else \
+                self.option_scores(question, options, passages)
+            return Choice(label=decision.as_label(verdict), scores=scores,
+                          passages=tuple(passages))
+        reading = self.read_effect(question, passages) if set(options) == set(EFFECTS) else None
+        scores = {o: reading.probabilities[o] for o in options} if reading else \
+            self.option_scores(question, options, passages)
+        label = max(options, key=lambda o: scores[o])
         return Choice(label=label, scores=scores, passages=tuple(passages))

@@ -150,3 +150,13 @@ def test_training_runs_end_to_end_on_a_few_questions(tmp_path, embedder):
     assert (tmp_path / "README.md").read_text().startswith("# medchat-verdict")
     held = [json.loads(line) for line in (tmp_path / rt.HELD_OUT_YES_NO).open()]
     assert len(held) == info["examples"]["yes_no_held_out"]
+
+
+def test_without_a_reader_answer_and_choose_still_agree_on_unclear(retriever, generator, settings):
+    from assistant.assistant import Assistant
+
+    assistant = Assistant(retriever, generator, settings.model_copy(update={"verdict_reader": ""}))
+    question = "Do mitochondria play a role in remodelling lace plant leaves?"
+    passages = [h.passage for h in assistant.sources(question)]
+    assert assistant.verdict(question, passages) == ("unclear", None)
+    assert assistant.choose(question, ["yes", "no", "maybe"], passages).label == "maybe"
