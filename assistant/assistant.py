@@ -157,6 +157,19 @@ class Assistant:
             return "unclear", None
         return decision.decide(reading.probabilities), reading
 
+    def _verdict_for(
+        self, question: str, passages: Sequence[Passage]
+    ) -> tuple[str | None, Reading | None]:
+        """The verdict the answer opens with: yes/no/unclear for a yes/no question, the effect's
+        direction for a trial effect question, None for any other question."""
+        if decision.is_yes_no_question(question):
+            return self.verdict(question, passages)
+        if decision.is_effect_question(question):
+            reading = self.read_effect(question, passages)
+            if reading is not None:
+                return max(reading.probabilities, key=reading.probabilities.get), reading
+        return None, None
+
     # --- answering ----------------------------------------------------------------------------
 
     def answer(
@@ -199,10 +212,8 @@ class Assistant:
                          hits=tuple(hits), abstained=True,
                          relevance=relevance.score if hits else None)
             return
-        verdict, reading = self.verdict(question, passages) \
-            if decision.is_yes_no_question(question) else (None, None)
-        sure = bool(reading and self.reader
-                    and decision.is_sure(reading.probabilities, self.reader.yes_no_threshold))
+        verdict, reading = self._verdict_for(question, passages)
+        sure = bool(reading and reading.label is not None)  # at the reader's threshold
         source = reading.source if reading and verdict != "unclear" else None
         lead = verdict_text(verdict, sure, source) if verdict else ""
         opening = lead

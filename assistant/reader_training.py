@@ -163,22 +163,24 @@ def linear_arrays(prefix: str, vectorizer, model) -> dict[str, np.ndarray]:
 
 
 def stated_figures(gold: Sequence[str], probabilities: Sequence[dict[str, float]],
-                   threshold: float) -> dict[str, float]:
-    """Coverage and precision of the yes/no verdicts stated at `threshold`, and the three-way
-    accuracy and macro-F1 when everything else is "maybe"."""
-    said = [_stated(p, threshold) or "maybe" for p in probabilities]
-    stated = [(g, s) for g, s in zip(gold, said, strict=True) if s != "maybe"]
-    return {
+                   threshold: float, unsure: str | None = "maybe") -> dict[str, float]:
+    """Coverage and precision of the labels stated plainly at `threshold` (never `unsure`), and
+    for yes/no the three-way accuracy and macro-F1 when everything else is "maybe"."""
+    said = [_stated(p, threshold, unsure) for p in probabilities]
+    stated = [(g, s) for g, s in zip(gold, said, strict=True) if s is not None]
+    figures = {
         "n": len(gold),
         "coverage": len(stated) / len(gold) if gold else 0.0,
         "stated_precision": (sum(g == s for g, s in stated) / len(stated)) if stated else 0.0,
-        **classification(gold, said, YES_NO),
     }
+    if unsure == "maybe":
+        figures.update(classification(gold, [s or "maybe" for s in said], YES_NO))
+    return figures
 
 
-def _stated(probabilities: dict[str, float], threshold: float) -> str | None:
+def _stated(probabilities: dict[str, float], threshold: float, unsure: str | None) -> str | None:
     best = max(probabilities, key=probabilities.__getitem__)
-    return best if best != "maybe" and probabilities[best] >= threshold else None
+    return best if best != unsure and probabilities[best] >= threshold else None
 
 
 def classification(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]
@@ -196,11 +198,12 @@ def classification(gold: Sequence[str], predicted: Sequence[str], labels: Sequen
     }
 
 
-def choose_threshold(gold: Sequence[str], probabilities: Sequence[dict[str, float]]) -> float:
-    """The lowest threshold (widest coverage) whose stated verdicts reach TARGET_PRECISION;
-    above 1 (never state one) when none does."""
-    for threshold in np.round(np.arange(0.40, 0.96, 0.01), 2):
-        f = stated_figures(gold, probabilities, float(threshold))
+def choose_threshold(gold: Sequence[str], probabilities: Sequence[dict[str, float]],
+                     unsure: str | None = "maybe") -> float:
+    """The lowest threshold (widest coverage) whose plainly stated labels reach
+    TARGET_PRECISION; above 1 (never plainly) when none does."""
+    for threshold in np.round(np.arange(0.34, 0.96, 0.01), 2):
+        f = stated_figures(gold, probabilities, float(threshold), unsure)
         if f["coverage"] >= MIN_COVERAGE and f["stated_precision"] >= TARGET_PRECISION:
             return float(threshold)
     return 1.01
@@ -286,6 +289,19 @@ def train(
     selector = LogisticRegression(max_iter=2000, class_weight="balanced").fit(x, y)
     weights = np.append(selector.coef_[0], selector.intercept_[0])
 
+    # the effect threshold: out of fold, reading the sentence the selector picks, as at run time
+    selected = [Example(r["question"], " ".join(rank_findings(
+        r["question"], encode([r["question"]])[0], docs[str(r["gold_pmids"][0])], encode,
+        weights)[:1]), r["label"], topic[id(r)]) for r in train_trials]
+
+    def fit_effect_fold(part: list[Example]):  # on the marked evidence of the same topics
+        topics = {e.topic for e in part}
+        return _as_reader(*fit_linear([e for e in train_fx if e.topic in topics], s.effect_c,
+                                      s.effect_min_df, s.max_terms, s.cue_scale), s.cue_scale)
+
+    effect_oof = out_of_fold(selected, fit_effect_fold, s.folds)
+    effect_threshold = choose_threshold([e.label for e in selected], effect_oof, unsure=None)
+
     out.mkdir(parents=True, exist_ok=True)
     held_yes_no = {e.question for e in test_yn}
     write_jsonl(out / HELD_OUT_YES_NO, [r for r in yes_no_records
@@ -296,7 +312,8 @@ def train(
                         **linear_arrays("effect", fx_vectorizer, fx_model))
     info = {
         "yes_no": {"classes": [str(c) for c in yn_model.classes_], "threshold": threshold},
-        "effect": {"classes": [str(c) for c in fx_model.classes_], "threshold": 0.0},
+        "effect": {"classes": [str(c) for c in fx_model.classes_],
+                   "threshold": effect_threshold},
         "cues": list(CUES),
         "cue_scale": s.cue_scale,
         "settings": asdict(s),
@@ -310,6 +327,8 @@ def train(
     reader = VerdictReader(out)
     info["held_out"] = held_out_figures(reader, test_yn, test_trials, docs, encode)
     info["out_of_fold_train"] = stated_figures([e.label for e in train_read], oof, threshold)
+    info["out_of_fold_train_effect"] = stated_figures([e.label for e in selected], effect_oof,
+                                                      effect_threshold, unsure=None)
     (out / "model.json").write_text(json.dumps(info, indent=2) + "\n")
     (out / "README.md").write_text(model_card(info))
     return info
@@ -328,7 +347,7 @@ def held_out_figures(reader: VerdictReader, yes_no: Sequence[Example], trials: S
             gold, [max(p, key=p.__getitem__) for p in probabilities], YES_NO)
     if trials:
         gold = [r["label"] for r in trials]
-        read, marked = [], []
+        read, marked, read_probabilities = [], [], []
         for r in trials:
             passages = docs[str(r["gold_pmids"][0])]
             ranked = rank_findings(r["question"], encode([r["question"]])[0], passages, encode,
@@ -336,8 +355,12 @@ def held_out_figures(reader: VerdictReader, yes_no: Sequence[Example], trials: S
             for texts, sink in (((ranked[:1]), read), ((r["evidence"]), marked)):
                 p = reader.effect.probabilities(r["question"], " ".join(texts))
                 sink.append(max(p, key=p.__getitem__))
+                if sink is read:
+                    read_probabilities.append(p)
         figures["selector_first_is_marked"] = selector_hits(reader, trials, docs, encode)
         figures["effect_selected"] = classification(gold, read, EFFECTS)
+        figures["effect_stated"] = stated_figures(gold, read_probabilities,
+                                                  reader.effect_threshold, unsure=None)
         figures["effect_marked_evidence"] = classification(gold, marked, EFFECTS)
         figures["effect_n"] = len(trials)
     return figures
@@ -375,6 +398,7 @@ def model_card(info: dict) -> str:
                         f"{f['majority_accuracy']:.3f} | {f['majority_macro_f1']:.3f} |")
     yn = h.get("yes_no", {})
     sel = h.get("selector_first_is_marked", {})
+    fx = h.get("effect_stated", {})
     return f"""# medchat-verdict: the verdict reader
 
 Reads the top source's findings and says what they conclude: yes / no / maybe for a yes/no
@@ -402,6 +426,12 @@ A yes/no verdict is stated when its probability reaches {info['yes_no']['thresho
 (chosen out of fold on the training side for precision >= {info['target_precision']}): on the
 held-out topics it stated one for {yn.get('coverage', 0):.0%} of questions, right
 {yn.get('stated_precision', 0):.0%} of the time; the rest are leans ("Probably yes") or "unclear".
+
+A trial effect is stated plainly when its probability reaches
+{info['effect']['threshold']:.2f} (chosen the same way, reading the selector's sentence): on the
+held-out topics {fx.get('coverage', 0):.0%} of them, right
+{fx.get('stated_precision', 0):.0%} of the time; below it the answer
+says "Probably ...".
 
 The selector ranks a marked evidence sentence first for {sel.get('selector', 0):.0%} of the
 {sel.get('n', 0)} held-out trials whose abstract holds one (similarity to the question alone:

@@ -25,11 +25,12 @@ VERDICT_TEXT = {"yes": "Yes.", "no": "No.", "unclear": "Unclear from the retriev
 
 def verdict_text(verdict: str, sure: bool = True, source: int | None = None) -> str:
     """The verdict as the answer's first line: "Yes, according to [1].", "Probably no,
-    according to [2]; the evidence read is not conclusive." or "Unclear from the retrieved
-    evidence." (`source`: the number of the source the verdict was read from)."""
+    according to [2]; the evidence read is not conclusive.", "Significantly decreased, according
+    to [1]." or "Unclear from the retrieved evidence." (`source`: the number of the source the
+    verdict was read from)."""
     if verdict == "unclear" or source is None:
         return VERDICT_TEXT[verdict]
-    word = verdict.capitalize() if sure else f"Probably {verdict}"
+    word = verdict[:1].upper() + verdict[1:] if sure else f"Probably {verdict}"
     tail = "." if sure else "; the evidence read is not conclusive."
     return f"{word}, according to [{source}]{tail}"
 
@@ -74,7 +75,9 @@ class Answer:
     abstained: bool = False
     dropped: tuple[Dropped, ...] = field(default=())  # unsupported sentences removed, with why
     extractive: bool = False  # quotes from the sources, in place of an unsupported draft
-    verdict: str | None = None  # "yes" | "no" | "unclear" for a yes/no question, else None
+    # "yes" | "no" | "unclear" for a yes/no question, the effect's direction ("significantly
+    # decreased", ...) for a trial effect question, else None
+    verdict: str | None = None
     verdict_sure: bool = False  # stated plainly, not as a lean ("Probably yes")
     verdict_probability: float | None = None  # the reader's probability of `verdict`
     relevance: float | None = None  # the gate's score of the best source

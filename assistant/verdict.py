@@ -4,7 +4,9 @@
 The verdict reader (`assistant/reader.py`) gives P(yes), P(no), P(maybe) from the top source's
 findings. The verdict is the most likely label ("maybe" is "unclear"); it is stated plainly
 ("Yes.") when its probability reaches the reader's threshold, chosen on development data so that
-such verdicts are right about three times in four, and as a lean ("Probably yes.") below it. On
+such verdicts are right about three times in four, and as a lean ("Probably yes.") below it. A
+trial effect question ("How does X compared with Y affect Z?") gets the direction the reader
+finds in the top source's sentence on that outcome, stated the same way. On
 held-out PubMedQA topics the most likely label was right on 0.70 of questions against a
 majority class of 0.51 (model card: `assistant/readers/medchat-verdict/README.md`).
 """
@@ -31,6 +33,17 @@ def is_yes_no_question(question: str) -> bool:
     return bool(_YES_NO.match(question)) or (
         question.rstrip().endswith("?") and bool(_YES_NO.match(parts[-1]))
     )
+
+
+_COMPARED = re.compile(r"\b(compared (with|to)|versus|vs\.?)\s", re.IGNORECASE)
+_EFFECT = re.compile(r"\b(how (does|do|did)\b.*\baffect|effects? of|impact of)\b", re.IGNORECASE)
+
+
+def is_effect_question(question: str) -> bool:
+    """A question about a trial's effect of one treatment against another on an outcome, in
+    Evidence Inference's shape ("How does X compared with Y affect Z?", "Effect of X versus Y on
+    Z?"): its verdict is the direction of the effect."""
+    return bool(_COMPARED.search(question)) and bool(_EFFECT.search(question))
 
 
 def decide(probabilities: Mapping[str, float]) -> str:

@@ -160,3 +160,15 @@ def test_without_a_reader_answer_and_choose_still_agree_on_unclear(retriever, ge
     passages = [h.passage for h in assistant.sources(question)]
     assert assistant.verdict(question, passages) == ("unclear", None)
     assert assistant.choose(question, ["yes", "no", "maybe"], passages).label == "maybe"
+
+
+def test_an_effect_question_opens_with_the_direction_choose_gives(assistant):
+    doc = next(d for d in read_builtin(sources=["evidence_inference"]) if len(d.sections) > 2)
+    passages = chunk_document(doc)
+    question = "In randomized trials, how does the intervention compared with usual care affect " \
+               "the primary outcome?"
+    verdict, reading = assistant._verdict_for(question, passages)
+    assert verdict in EFFECTS
+    assert assistant.choose(question, list(EFFECTS), passages).label == verdict
+    assert (reading.label is not None) == (reading.probabilities[verdict]
+                                           >= assistant.reader.effect_threshold)

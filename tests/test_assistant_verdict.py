@@ -7,7 +7,7 @@ import pytest
 from assistant.assistant import Assistant, is_verdict_label, without_polar_word
 from assistant.evidence import passage_sentences
 from assistant.records import verdict_text
-from assistant.verdict import decide, is_sure, is_yes_no_question
+from assistant.verdict import decide, is_effect_question, is_sure, is_yes_no_question
 
 
 @pytest.mark.parametrize("question", [
@@ -77,3 +77,21 @@ def test_the_drafts_verdict_sentence_is_passed_over_without_failing_the_draft(re
     kept, dropped = [], []
     shown = list(Assistant._check(["Yes.", claim], passages, kept, dropped))
     assert len(shown) == 1 and shown[0].citations and not dropped
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("In randomized trials, how does simple DT compared with complex DT affect processing speed?",
+     True),
+    ("What is the effect of metformin versus placebo on HbA1c?", True),
+    ("Does metformin reduce HbA1c?", False),
+    ("Effect of zinc on the duration of colds: what do the trials show?", False),
+])
+def test_a_trial_effect_question_names_a_comparison_and_an_effect(question, expected):
+    assert is_effect_question(question) is expected
+
+
+def test_an_effect_verdict_reads_as_the_direction_found():
+    assert verdict_text("significantly decreased", sure=True, source=1) == \
+        "Significantly decreased, according to [1]."
+    assert verdict_text("no significant difference", sure=False, source=2).startswith(
+        "Probably no significant difference, according to [2];")

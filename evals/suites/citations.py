@@ -10,10 +10,10 @@ its own rule, written here and in docs/evaluation.md, to what the user is shown:
   and each of its clauses is negated exactly when the cited clause most like it is;
 - an answer is *contradictory* when two of its cited sentences take opposite polarity on the
   same claim (the words of one contained in the other's);
-- the verdict line a yes/no answer opens with ("Yes, according to [1].", "Probably no,
-  according to [2]; ...") names the source the verdict was read from: it is not judged as a
-  claim (the qa and verdict suites measure whether verdicts are right), but its marker counts
-  for validity.
+- the verdict line a yes/no or trial effect answer opens with ("Yes, according to [1].",
+  "Probably no, according to [2]; ...", "Significantly decreased, according to [1].") names the
+  source the verdict was read from: it is not judged as a claim (the qa and verdict suites
+  measure whether verdicts are right), but its marker counts for validity.
 
 Precision: supported / cited sentences (also over the model's own sentences alone, without the
 quotes of extractive answers). Validity: citation markers naming a passage the answer
@@ -46,7 +46,9 @@ from evals.ports import Answerer
 
 DEFAULT_LIMIT = 20  # generation runs at a few tokens/s on CPU
 MIN_WORDS = 3
-VERDICT_LINE = re.compile(r"^(Yes|No|Probably (yes|no)), according to \[\d+\]")
+VERDICT_LINE = re.compile(
+    r"^(Probably )?(yes|no|significantly (increased|decreased)|no significant difference), "
+    r"according to \[\d+\]", re.IGNORECASE)
 MIN_SHARED = 2
 MIN_OVERLAP = 0.5
 
