@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.verdict import decide, is_sure
+
 READERS_DIR = Path(__file__).resolve().parent / "readers"
 SHIPPED = "medchat-verdict"
 YES_NO = ("yes", "no", "maybe")
@@ -160,9 +162,7 @@ class VerdictReader:
         """yes / no stated when its probability reaches the threshold chosen on development data
         (a stated verdict must be right far more often than the majority class); else None."""
         probabilities = self.yes_no.probabilities(question, evidence)
-        best = max(probabilities, key=probabilities.__getitem__)
-        stated = best if best != "maybe" and probabilities[best] >= self.yes_no_threshold \
-            else None
+        stated = decide(probabilities) if is_sure(probabilities, self.yes_no_threshold) else None
         return Reading(stated, probabilities, evidence, source)
 
     def read_effect(self, question: str, evidence: str, source: int = 1) -> Reading:

@@ -65,7 +65,7 @@ def figures(records: Sequence[dict]) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     from assistant.assistant import Assistant
     from assistant.settings import load_settings
-    from assistant.verdict import as_label, decide, is_sure
+    from assistant.verdict import as_label, decide
 
     p = argparse.ArgumentParser(prog="python -m evals.suites.verdict", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         verdict = decide(reading.probabilities)
         records.append({
             "id": q.id, "gold": q.decision, "label": as_label(verdict),
-            "sure": is_sure(reading.probabilities, assistant.reader.yes_no_threshold),
+            "sure": reading.label is not None,  # stated plainly, at the reader's threshold
             "probabilities": reading.probabilities,
             "source": passages[0].citation_id if passages else None,
             "gold_is_source": bool(passages) and passages[0].citation_id in q.gold_ids,
