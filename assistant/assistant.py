@@ -29,6 +29,7 @@ from assistant.records import (
     Choice,
     Citation,
     Dropped,
+    source_kind,
     verdict_text,
 )
 from assistant.relevance import Relevance, assess
@@ -78,6 +79,13 @@ def is_verdict_label(sentence: str) -> bool:
     the fine-tuned adapters open their answers: it is passed over, neither shown (only the
     decision rule states a verdict) nor counted as a failed claim."""
     return sentence.strip().rstrip(".!").strip().lower() in _VERDICT_LABELS
+
+
+def top_abstract(passages: Sequence[Passage]) -> int | None:
+    """The number ([1] = 1) of the highest-ranked source that is a study abstract: a verdict is
+    read from a study's findings, never from a consumer-health page (the reader was trained on
+    abstracts, and a page on asthma says nothing about whether obesity worsens its control)."""
+    return next((i for i, p in enumerate(passages, 1) if source_kind(p) == "abstract"), None)
 
 
 class Assistant:
@@ -132,23 +140,26 @@ class Assistant:
         return self.retriever.document(passage.doc_id) or [passage]
 
     def read_yes_no(self, question: str, passages: Sequence[Passage]) -> Reading | None:
-        """What the top source's findings say to a yes/no question (None without a reader or
-        sources): the reading both `answer` and `choose` decide from."""
-        if self.reader is None or not passages:
+        """What the top-ranked abstract's findings say to a yes/no question (None without a
+        reader or an abstract among the sources): the reading `answer` and `choose` share."""
+        number = top_abstract(passages)
+        if self.reader is None or number is None:
             return None
         vector = self.retriever.embedder.encode([question])[0]
-        read = findings(vector, self.document(passages[0]), self.retriever.embedder.encode)
-        return self.reader.read_yes_no(question, " ".join(read), source=1)
+        read = findings(vector, self.document(passages[number - 1]),
+                        self.retriever.embedder.encode)
+        return self.reader.read_yes_no(question, " ".join(read), source=number)
 
     def read_effect(self, question: str, passages: Sequence[Passage]) -> Reading | None:
-        """The direction of a trial's effect, read from the top source's sentence most likely
-        to report the question's outcome."""
-        if self.reader is None or not passages:
+        """The direction of a trial's effect, read from the top-ranked abstract's sentence most
+        likely to report the question's outcome."""
+        number = top_abstract(passages)
+        if self.reader is None or number is None:
             return None
         encode = self.retriever.embedder.encode
-        ranked = rank_findings(question, encode([question])[0], self.document(passages[0]),
-                               encode, self.reader.selector)
-        return self.reader.read_effect(question, " ".join(ranked[:1]), source=1)
+        ranked = rank_findings(question, encode([question])[0],
+                               self.document(passages[number - 1]), encode, self.reader.selector)
+        return self.reader.read_effect(question, " ".join(ranked[:1]), source=number)
 
     def verdict(self, question: str, passages: Sequence[Passage]) -> tuple[str, Reading | None]:
         """("yes" | "no" | "unclear", the reading): the decision `choose` also makes."""

@@ -7,7 +7,12 @@ from itertools import islice
 
 import pytest
 
-from assistant.assistant import FAILURES_BEFORE_FALLBACK, Assistant, distinct_documents
+from assistant.assistant import (
+    FAILURES_BEFORE_FALLBACK,
+    Assistant,
+    distinct_documents,
+    top_abstract,
+)
 from assistant.citations import Checked, check_sentence, split_answer
 from assistant.records import DISCLAIMER, ENGLISH_ONLY, NOT_COVERED, Answer, as_json, verdict_text
 from assistant.verdict import as_label
@@ -112,7 +117,7 @@ def test_a_draft_whose_first_sentence_fails_is_abandoned_for_the_quotes(
 
 
 def verdict_line(answer: Answer) -> str:
-    source = None if answer.verdict == "unclear" else 1
+    source = None if answer.verdict == "unclear" else top_abstract(answer.passages)
     return verdict_text(answer.verdict, answer.verdict_sure, source)
 
 

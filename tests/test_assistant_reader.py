@@ -172,3 +172,17 @@ def test_an_effect_question_opens_with_the_direction_choose_gives(assistant):
     assert assistant.choose(question, list(EFFECTS), passages).label == verdict
     assert (reading.label is not None) == (reading.probabilities[verdict]
                                            >= assistant.reader.effect_threshold)
+
+
+def test_a_verdict_is_read_from_the_top_abstract_never_a_consumer_health_page(assistant):
+    from assistant.assistant import top_abstract
+
+    page = Passage("medquad:1", 0, "Asthma\nAsthma is a chronic disease of the airways.",
+                   title="Asthma")
+    study = Passage("19615731", 0, "Obesity and asthma control\nCONCLUSIONS: We failed to find "
+                    "an association between obesity and asthma control.", title="Obesity and "
+                    "asthma control", pmid="19615731")
+    assert top_abstract([page, study]) == 2 and top_abstract([page]) is None
+    question = "Is obesity associated with poor asthma control in children?"
+    assert assistant.read_yes_no(question, [page, study]).source == 2
+    assert assistant.verdict(question, [page]) == ("unclear", None)
