@@ -1,4 +1,4 @@
-"""The verdict reader: what the top source concludes about the question.
+"""The verdict reader: what the top-ranked study abstract concludes about the question.
 
 A yes/no question gets yes / no / maybe; a trial question in Evidence Inference's shape ("how
 does X compared with Y affect Z?") gets the direction of the effect. Each is a logistic
@@ -7,7 +7,8 @@ null-result phrases, hedges, direction words in the question and in the evidence
 `medchat reader train` on the training side of the PubMedQA and Evidence Inference development
 questions (whole topics held out; `assistant/reader_training.py`).
 
-The evidence is a few sentences of one source, the top-ranked: for a yes/no question its
+The evidence is a few sentences of one source, the top-ranked abstract (`Assistant` never
+reads a consumer-health page for a verdict): for a yes/no question its
 conclusions and results closest to the question (`evidence.findings`); for an effect, the
 sentence a trained selector ranks first (`evidence.rank_findings`: trials report one outcome per
 sentence and the conclusions name only the main one).

@@ -401,7 +401,7 @@ def model_card(info: dict) -> str:
     fx = h.get("effect_stated", {})
     return f"""# medchat-verdict: the verdict reader
 
-Reads the top source's findings and says what they conclude: yes / no / maybe for a yes/no
+Reads the top-ranked abstract's findings and says what they conclude: yes / no / maybe for a yes/no
 question, the direction of a trial's effect for an intervention/comparator/outcome question.
 Logistic regressions over TF-IDF words and word pairs plus {len(info['cues'])} cue counts
 (negation, null results, hedges, direction words); a linear sentence selector for effects.

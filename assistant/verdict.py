@@ -1,13 +1,13 @@
 """One decision for yes/no questions, shared by `Assistant.answer` (the verdict stated first) and
 `Assistant.choose` (the yes/no/maybe label), so the two never disagree.
 
-The verdict reader (`assistant/reader.py`) gives P(yes), P(no), P(maybe) from the top source's
-findings. The verdict is the most likely label ("maybe" is "unclear"); it is stated plainly
-("Yes.") when its probability reaches the reader's threshold, chosen on development data so that
-such verdicts are right about three times in four, and as a lean ("Probably yes.") below it. A
-trial effect question ("How does X compared with Y affect Z?") gets the direction the reader
-finds in the top source's sentence on that outcome, stated the same way. On
-held-out PubMedQA topics the most likely label was right on 0.70 of questions against a
+The verdict reader (`assistant/reader.py`) gives P(yes), P(no), P(maybe) from the top-ranked
+abstract's findings. The verdict is the most likely label ("maybe" is "unclear"); it is stated
+plainly ("Yes, according to [1].") when its probability reaches the reader's threshold, chosen
+on development data so that such verdicts are right about three times in four, and as a lean
+("Probably yes, ...") below it. A trial effect question ("How does X compared with Y affect Z?")
+gets the direction the reader finds in that abstract's sentence on that outcome, stated the same
+way. On held-out PubMedQA topics the most likely label was right on 0.70 of questions against a
 majority class of 0.51 (model card: `assistant/readers/medchat-verdict/README.md`).
 """
 
