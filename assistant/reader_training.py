@@ -46,8 +46,7 @@ class ReaderTrainingSettings:
     max_terms: int = 5000
     cue_scale: float = 3.0  # cue counts' weight against the l2-normalised TF-IDF part (3 chosen
     # over 1 on held-out topics: same accuracy, stated verdicts right 0.79 vs 0.73)
-    folds: int = 5  # for the out-of-fold threshold
-    seed: int = 0
+    folds: int = 5  # for the out-of-fold threshold (lbfgs fits are deterministic: no seed)
 
 
 @dataclass(frozen=True)
@@ -113,20 +112,19 @@ def is_marked(sentence: str, evidence: Sequence[str]) -> bool:
 
 
 def selector_rows(records: Sequence[dict], docs: dict[str, list[Passage]], encode
-                  ) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Features and 0/1 targets of every finding sentence; the record index of each row."""
-    features, targets, owner = [], [], []
-    for i, record in enumerate(records):
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Features and 0/1 targets of every finding sentence."""
+    features, targets = [], []
+    for record in records:
         sentences = finding_sentences(docs[str(record["gold_pmids"][0])])
         if not sentences:
             continue
         vector = encode([record["question"]])[0]
         features.append(sentence_features(record["question"], vector, sentences, encode))
         targets += [is_marked(s, record["evidence"]) for _, s in sentences]
-        owner += [i] * len(sentences)
     width = len(features[0][0]) if features else 0
     return (np.vstack(features) if features else np.zeros((0, width)),
-            np.array(targets, dtype=int), owner)
+            np.array(targets, dtype=int))
 
 
 def fit_linear(examples: Sequence[Example], c: float, min_df: int, max_terms: int,
@@ -285,7 +283,7 @@ def train(
     fx_vectorizer, fx_model = fit_linear(train_fx, s.effect_c, s.effect_min_df,
                                          s.max_terms, s.cue_scale)
 
-    x, y, _ = selector_rows(train_trials, docs, encode)
+    x, y = selector_rows(train_trials, docs, encode)
     selector = LogisticRegression(max_iter=2000, class_weight="balanced").fit(x, y)
     weights = np.append(selector.coef_[0], selector.intercept_[0])
 
